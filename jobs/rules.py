@@ -1,0 +1,60 @@
+"""The rules job: policy W, S, V and C rules on Cases, Cashback and Reships.
+
+Writes Window, Due by, Alert (coloured), Next action and fills blank IDs and Opened at.
+Creates, once each, a Reships row for every approved ``resend`` case (keyed by Case ID,
+cost bearer suggested from Fault: C1-C4) and a Logistics row for every tracking number on
+Cases that the Logistics tab does not have yet.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from sheets_automation.policy.crosstab import logistics_to_create, reships_to_create
+from sheets_automation.writeplan import TabOutput
+
+from . import shared
+
+
+def _alerts(ctx, evaluated: pd.DataFrame, **extra: pd.Series) -> TabOutput:
+    values = pd.DataFrame({"alert": evaluated["alert"].astype(object), **extra}, index=evaluated.index)
+    if "next_action" in evaluated.columns:
+        values["next_action"] = evaluated["next_action"].astype(object)
+    return TabOutput(values=values, colours=evaluated["alert_colour"], rules=shared.rules_of(evaluated["issues"]))
+
+
+def _new_rows(ctx, frame: pd.DataFrame, fields: tuple[str, ...], rule: str) -> list[dict[str, str]]:
+    rows = []
+    for rec in frame.to_dict("records"):
+        row = {}
+        for f in fields:
+            v = rec.get(f)
+            if isinstance(v, pd.Timestamp) or hasattr(v, "tzinfo"):
+                row[f] = ctx.fmt(pd.Series([v])).iloc[0] if not pd.isna(v) else ""
+            else:
+                row[f] = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+        row["_rule"] = rule
+        rows.append(row)
+    return rows
+
+
+def run(ctx) -> dict[str, TabOutput]:
+    out: dict[str, TabOutput] = {}
+    cases = ctx.tabs["cases"]
+    ev = shared.cases_eval(ctx)
+    opened = ctx.fmt(shared.opened_filled(ctx)["opened_at"])
+    out["cases"] = _alerts(ctx, ev, window=ev["window"].astype(object), due_by=ctx.fmt(ev["due_by"]), opened_at=opened)
+    if "cashback" in ctx.tabs:
+        cb = shared.cashback_eval(ctx)
+        out["cashback"] = _alerts(ctx, cb, pay_by=ctx.fmt(cb["pay_by"]))
+    if "reships" in ctx.tabs:
+        rs = shared.reships_eval(ctx)
+        new = reships_to_create(cases.df, ctx.tabs["reships"].df, now=ctx.now)
+        out["reships"] = _alerts(ctx, rs)
+        out["reships"].appends = _new_rows(ctx, new, ("case_id", "original_order_id", "sku", "reason", "cost_bearer", "requested_at"), "S3 C1-C4")
+    if "logistics" in ctx.tabs:
+        new = logistics_to_create(cases.df, ctx.tabs["logistics"].df)
+        if len(new):
+            out["logistics"] = TabOutput(values=pd.DataFrame(index=ctx.tabs["logistics"].df.index[:0]),
+                                         appends=_new_rows(ctx, new, ("tracking_number", "order_id", "case_id",
+                                                                      "destination_country", "shipped_at"), "T6"))
+    return out

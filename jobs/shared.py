@@ -1,0 +1,104 @@
+"""Evaluations shared by several jobs, computed once per run (``RunContext.cached``)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from sheets_automation.errors import ConfigError
+from sheets_automation.policy.calendar import WorkCalendar
+from sheets_automation.policy.settings import Policy, policy_from_mapping
+from sheets_automation.tracking.settings import TrackingSettings, tracking_settings_from_mapping
+
+
+def _prefix(ctx, section: str) -> str:
+    names = [s.name for s in ctx.config.spreadsheets]
+    i = names.index(ctx.sheet.name) if ctx.sheet.name in names else 0
+    return f"{section} / spreadsheets[{i}].{section}"
+
+
+def policy(ctx) -> Policy:
+    def build():
+        value, errors = policy_from_mapping(ctx.config.policy_for(ctx.sheet), prefix=_prefix(ctx, "policy"))
+        if errors:
+            raise ConfigError(f"{ctx.config.source or 'config'}: " + "; ".join(errors))
+        return value
+    return ctx.cached("policy", build)
+
+
+def calendar(ctx) -> WorkCalendar:
+    p = policy(ctx)
+    return ctx.cached("calendar", lambda: WorkCalendar(p.calendar_country, p.business_day_end_time))
+
+
+def tracking_settings(ctx) -> TrackingSettings:
+    def build():
+        value, errors = tracking_settings_from_mapping(ctx.config.tracking_for(ctx.sheet), prefix=_prefix(ctx, "tracking"))
+        if errors:
+            raise ConfigError(f"{ctx.config.source or 'config'}: " + "; ".join(errors))
+        return value
+    return ctx.cached("tracking_settings", build)
+
+
+def opened_filled(ctx) -> pd.DataFrame:
+    """Cases with a blank Opened at taken as ``now`` (the moment the automation first saw the row)."""
+    def build():
+        df = ctx.tabs["cases"].df.copy()
+        df["opened_at"] = df["opened_at"].fillna(pd.Timestamp(ctx.now).tz_convert(ctx.tz_name))
+        return df
+    return ctx.cached("cases_opened", build)
+
+
+def tracked_delivery(ctx) -> pd.Series | None:
+    """Delivery times by tracking number: from this run's tracking evaluation when there is one,
+    else from the Logistics tab's last written status (Delivered → Last event at)."""
+    logistics = ctx.tabs.get("logistics")
+    if logistics is None:
+        return None
+    evaluated = ctx.memo.get("logistics_eval")
+    if evaluated is not None and "delivered_at" in evaluated.columns:
+        delivered = pd.to_datetime(evaluated["delivered_at"], utc=True, errors="coerce")
+    else:
+        df = logistics.df
+        delivered = df["last_event_at"].where(df["tracking_status"].eq("Delivered"))
+        delivered = pd.to_datetime(delivered, utc=True, errors="coerce")
+    numbers = logistics.df["tracking_number"].astype(str).str.strip().str.upper()
+    series = pd.Series(delivered.to_numpy(), index=numbers.to_numpy()).dropna()
+    return series[~series.index.duplicated()].dt.tz_convert(ctx.tz_name)
+
+
+def cases_eval(ctx) -> pd.DataFrame:
+    from sheets_automation.policy.cases import evaluate_cases
+
+    def build():
+        tab = ctx.tabs["cases"]
+        cashback = ctx.tabs.get("cashback")
+        return evaluate_cases(opened_filled(ctx), now=ctx.now, tz=ctx.tz, policy=policy(ctx), calendar=calendar(ctx),
+                              letters=tab.layout.letters, parse_issues=tab.issues, tracked_delivery=tracked_delivery(ctx),
+                              cashback=cashback.df if cashback else None, tab=tab.layout.title)
+    return ctx.cached("cases_eval", build)
+
+
+def cashback_eval(ctx) -> pd.DataFrame:
+    from sheets_automation.policy.cashback import evaluate_cashback
+
+    def build():
+        tab = ctx.tabs["cashback"]
+        cases = ctx.tabs.get("cases")
+        return evaluate_cashback(tab.df, now=ctx.now, tz=ctx.tz, policy=policy(ctx), calendar=calendar(ctx),
+                                 letters=tab.layout.letters, parse_issues=tab.issues,
+                                 cases=cases.df if cases else None, tab=tab.layout.title)
+    return ctx.cached("cashback_eval", build)
+
+
+def reships_eval(ctx) -> pd.DataFrame:
+    from sheets_automation.policy.reships import evaluate_reships
+
+    def build():
+        tab = ctx.tabs["reships"]
+        return evaluate_reships(tab.df, now=ctx.now, tz=ctx.tz, policy=policy(ctx), calendar=calendar(ctx),
+                                letters=tab.layout.letters, parse_issues=tab.issues, tab=tab.layout.title)
+    return ctx.cached("reships_eval", build)
+
+
+def rules_of(issues: pd.Series) -> pd.Series:
+    """Rule IDs behind each row's findings (``"S1 V3"``), for the dry run and the audit trail."""
+    return issues.map(lambda items: " ".join(sorted({i.rule for i in items})) if isinstance(items, list) else "")

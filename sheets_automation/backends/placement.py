@@ -1,0 +1,130 @@
+"""Pure placement: where each planned write lands in a freshly re-read grid.
+
+Shared by both backends so that "rows by key, columns by header, people's edits win"
+is one piece of code (DEVELOPERS.md non-negotiable 3).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..schema import normalise_header
+from .base import CellWrite, Grid, RowRef, WritePlan
+
+
+@dataclass(slots=True)
+class Placed:
+    """Cells to set, by tab: ``{tab: [(row, col, value, colour)]}`` (1-based)."""
+
+    cells: dict[str, list[tuple[int, int, str, str | None]]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+class _TabIndex:
+    """Header and key lookups over one fresh grid, built once per tab."""
+
+    def __init__(self, grid: Grid):
+        self.grid = grid
+        header = grid.rows[0] if grid.rows else ()
+        self.cols: dict[str, int] = {}
+        for i, h in enumerate(header, start=1):
+            n = normalise_header(h)
+            if n and n not in self.cols:
+                self.cols[n] = i
+        self._keys: dict[str, dict[str, list[int]]] = {}
+
+    def col(self, header: str) -> int | None:
+        return self.cols.get(normalise_header(header))
+
+    def rows_with_key(self, key_header: str, key: str) -> list[int]:
+        c = self.col(key_header)
+        if c is None:
+            return []
+        if key_header not in self._keys:
+            idx: dict[str, list[int]] = {}
+            for r in range(2, len(self.grid.rows) + 1):
+                idx.setdefault(self.grid.cell(r, c).strip(), []).append(r)
+            self._keys[key_header] = idx
+        return self._keys[key_header].get(key.strip(), [])
+
+    def anchor_matches(self, row: int, anchor: tuple[tuple[str, str], ...]) -> bool:
+        for header, value in anchor:
+            c = self.col(header)
+            if c is None or self.grid.cell(row, c) != value:
+                return False
+        return True
+
+    def find(self, ref: RowRef) -> tuple[int | None, str]:
+        """The row ``ref`` points at now, or None with the reason."""
+        if ref.key:
+            rows = self.rows_with_key(ref.key_header, ref.key)
+            if len(rows) == 1:
+                return rows[0], ""
+            return None, ("its row was deleted" if not rows else "its key now appears on several rows")
+        # No usable key (blank, or shared by several rows): the anchor (which includes the
+        # key cell) must match, first at the remembered row, else at exactly one row.
+        if self.anchor_matches(ref.row, ref.anchor):
+            return ref.row, ""
+        candidates = [r for r in range(2, len(self.grid.rows) + 1) if self.anchor_matches(r, ref.anchor)]
+        if len(candidates) == 1:
+            return candidates[0], ""
+        return None, "the row has no unique key and moved; it will be retried next run"
+
+
+def describe(w: CellWrite) -> str:
+    who = w.ref.key or f"row {w.ref.row}"
+    return f"{w.tab} {who} {w.header}"
+
+
+def place(plan: WritePlan, grids: dict[str, Grid]) -> Placed:
+    """Resolve every :class:`CellWrite` of ``plan`` against the fresh ``grids``.
+
+    A write is skipped (with a one-line reason) when its tab, row or column is gone, or the
+    cell no longer holds the value read (a person edited it meanwhile: their edit wins).
+    Appends and new tabs are left to the backend.
+    """
+    out = Placed()
+    indexes: dict[str, _TabIndex] = {}
+    for w in plan.cells:
+        grid = grids.get(w.tab)
+        if grid is None:
+            out.skipped.append(f"{describe(w)}: the tab is gone")
+            continue
+        index = indexes.get(w.tab) or indexes.setdefault(w.tab, _TabIndex(grid))
+        row, why = index.find(w.ref)
+        if row is None:
+            out.skipped.append(f"{describe(w)}: {why}")
+            continue
+        col = index.col(w.header)
+        if col is None:
+            out.skipped.append(f"{describe(w)}: the column is gone")
+            continue
+        if grid.cell(row, col) != w.old:
+            out.skipped.append(f"{describe(w)}: someone edited the cell meanwhile; left as they wrote it")
+            continue
+        out.cells.setdefault(w.tab, []).append((row, col, w.new, w.colour))
+    return out
+
+
+def append_rows(plan: WritePlan, grids: dict[str, Grid]) -> dict[str, list[tuple[int, int, str, str | None]]]:
+    """Cells for ``plan.appends`` placed below the last non-empty row of each fresh grid."""
+    out: dict[str, list[tuple[int, int, str, str | None]]] = {}
+    next_row: dict[str, int] = {}
+    for a in plan.appends:
+        grid = grids.get(a.tab)
+        if grid is None:
+            headers = next((t.headers for t in plan.new_tabs if t.title == a.tab), ())
+            grid = Grid(a.tab, (tuple(headers),))
+        index = _TabIndex(grid)
+        if a.tab not in next_row:
+            last = len(grid.rows)
+            while last > 1 and not any(v.strip() for v in grid.rows[last - 1]):
+                last -= 1
+            next_row[a.tab] = last + 1
+        row = next_row[a.tab]
+        next_row[a.tab] += 1
+        colours = dict(a.colours)
+        for header, value in a.values:
+            col = index.col(header)
+            if col is not None:
+                out.setdefault(a.tab, []).append((row, col, value, colours.get(header)))
+    return out

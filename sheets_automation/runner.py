@@ -1,0 +1,145 @@
+"""One run over one spreadsheet: read once, evaluate (pure), plan, write once.
+
+    backend.read()  ──►  typed tabs  ──►  jobs (pure, take ``now``)  ──►  WritePlan
+                                                                    └─►  backend.apply()  (or --dry-run listing)
+
+Only the caller (CLI, scheduler) reads the clock; everything here takes ``now``.
+A tab with a missing or duplicated header is skipped with its message; the other tabs
+still run. Missing tabs that the selected jobs need stop the run (a one-line error).
+"""
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from .backends.base import STATE_TAB, ApplyResult, Backend, WritePlan
+from .config import Config, SpreadsheetConfig
+from .errors import TabError
+from .fmt import format_timestamp
+from .schema import TabSchema, shipped_schemas
+from .state import StateTab
+from .table import TypedTab, find_grid, typed_tab
+from .writeplan import TabOutput, assign_keys, plan_tab
+
+
+@dataclass(slots=True)
+class RunContext:
+    """Everything a job may look at. Jobs are pure over this; they never do I/O on the sheet."""
+
+    now: datetime  # aware
+    tz_name: str
+    config: Config
+    sheet: SpreadsheetConfig
+    tabs: dict[str, TypedTab]  # by schema stem: "cases", "logistics", ...
+    tab_errors: dict[str, str]
+    log: Callable[[str], None]
+    memo: dict = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.tz_name)
+
+    def cached(self, name: str, compute: Callable[[], object]):
+        """Compute once per run (jobs share evaluations, e.g. rules and messages)."""
+        if name not in self.memo:
+            self.memo[name] = compute()
+        return self.memo[name]
+
+    def fmt(self, series: pd.Series) -> pd.Series:
+        return format_timestamp(series, self.tz_name)
+
+
+@dataclass(slots=True)
+class RunResult:
+    sheet: str
+    plan: WritePlan
+    applied: ApplyResult | None
+    kept: int  # bot cells people edited, left alone
+    tab_errors: dict[str, str]
+    notes: list[str]
+    seconds: float
+    rows: dict[str, int]
+
+    @property
+    def ok(self) -> bool:
+        return not self.tab_errors
+
+
+def load_tabs(snapshot, tz_name: str, day_first: bool, schemas: dict[str, TabSchema]):
+    tabs: dict[str, TypedTab] = {}
+    errors: dict[str, str] = {}
+    for stem, schema in schemas.items():
+        if schema.kind != "table":
+            continue
+        grid = find_grid(snapshot, schema)
+        if grid is None:
+            errors[stem] = (f"tab {schema.tab!r} is missing; run `sheets-automation init` to create it "
+                            f"(or rename your tab to {schema.tab!r} or {'/'.join(schema.aliases)})")
+            continue
+        try:
+            tab = typed_tab(grid, schema, tz_name, day_first)
+        except TabError as exc:
+            errors[stem] = str(exc)
+            continue
+        if schema.id_prefix:  # jobs see the IDs this run will write (cross-tab rows need them)
+            keys, _ = assign_keys(tab)
+            tab.df[schema.key] = keys.astype(object)
+        tabs[stem] = tab
+    return tabs, errors
+
+
+def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_names: list[str], now: datetime,
+             *, dry_run: bool = False, log: Callable[[str], None] = lambda s: None) -> RunResult:
+    """Run the named jobs once over one spreadsheet; see the module docstring."""
+    from .jobs import JOBS  # registry lives in the jobs package
+
+    started = _time.perf_counter()
+    schemas = shipped_schemas()
+    log(f"reading {backend.label} …")
+    snapshot = backend.read()
+    tz_name = sheet.timezone or snapshot.timezone or config.timezone
+    tabs, tab_errors = load_tabs(snapshot, tz_name, config.day_first, schemas)
+    rows = {stem: len(t.raw) for stem, t in tabs.items()}
+    log("read " + ", ".join(f"{schemas[s].tab} {n} rows" for s, n in rows.items()))
+    ctx = RunContext(now=now.astimezone(ZoneInfo(tz_name)), tz_name=tz_name, config=config, sheet=sheet,
+                     tabs=tabs, tab_errors=tab_errors, log=log)
+    outputs: dict[str, list[TabOutput]] = {}
+    notes: list[str] = []
+    for name in job_names:
+        job = JOBS[name]
+        missing = [schemas[s].tab for s in job.needs if s not in tabs]
+        if missing:
+            notes.append(f"{name}: skipped, tab {missing[0]!r} could not be used")
+            continue
+        log(f"job {name} …")
+        for stem, out in job.run(ctx).items():
+            outputs.setdefault(stem, []).append(out)
+    state = StateTab.from_grid(snapshot.grids.get(STATE_TAB))
+    plan = WritePlan()
+    kept = 0
+    checked_at = format_timestamp(pd.Series([ctx.now]), tz_name).iloc[0]
+    for stem, outs in outputs.items():
+        kept += plan_tab(tabs[stem], merge_outputs(outs), state, plan, checked_at)
+    applied = None
+    if plan and not dry_run:
+        log(f"writing {len(plan.cells)} cells, {len(plan.appends)} new rows …")
+        applied = backend.apply(plan)
+    return RunResult(sheet=sheet.name, plan=plan, applied=applied, kept=kept, tab_errors=tab_errors, notes=notes,
+                     seconds=_time.perf_counter() - started, rows=rows)
+
+
+def merge_outputs(outs: list[TabOutput]) -> TabOutput:
+    """Several jobs' outputs for one tab → one (their bot columns do not overlap)."""
+    if len(outs) == 1:
+        return outs[0]
+    values = pd.concat([o.values for o in outs], axis=1)
+    values = values.loc[:, ~values.columns.duplicated(keep="first")]
+    colours = next((o.colours for o in outs if o.colours is not None), None)
+    rules = next((o.rules for o in outs if o.rules is not None), None)
+    appends = [a for o in outs for a in o.appends]
+    return TabOutput(values=values, colours=colours, rules=rules, appends=appends)

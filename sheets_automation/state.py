@@ -1,0 +1,64 @@
+"""What the automation last wrote, kept in the spreadsheet itself (hidden tab ``_automation``).
+
+One row per evaluated sheet row: ``Row key`` = ``"<Tab>/<key>"`` and ``Fingerprints`` =
+compact JSON ``{field: hash of the value last written}``. It is read in the run's one
+batched read and written in the same batched write as the values, so values and
+fingerprints never disagree after a crash.
+
+Why: a person may type over a bot cell (sheet-layout.md "Hand edits"). When a bot cell no
+longer matches its fingerprint, a person wrote it, and the automation leaves it alone
+until the person clears it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from .backends.base import STATE_HEADERS, STATE_TAB, Grid
+
+
+def fingerprint(value: str) -> str:
+    """Short, stable hash of a cell's text (not reversible: no personal data is stored)."""
+    return hashlib.blake2b(value.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def row_key(tab: str, key: str) -> str:
+    return f"{tab}/{key}"
+
+
+@dataclass(slots=True)
+class StateTab:
+    """Fingerprints by row key, parsed lazily."""
+
+    exists: bool
+    raw: dict[str, tuple[int, str]] = field(default_factory=dict)  # row key -> (sheet row, json text)
+    _parsed: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_grid(cls, grid: Grid | None) -> "StateTab":
+        if grid is None:
+            return cls(exists=False)
+        raw: dict[str, tuple[int, str]] = {}
+        for i, r in enumerate(grid.rows[1:], start=2):
+            if r and r[0].strip():
+                raw.setdefault(r[0].strip(), (i, r[1] if len(r) > 1 else ""))
+        return cls(exists=True, raw=raw)
+
+    def get(self, key: str) -> dict[str, str]:
+        if key not in self._parsed:
+            text = self.raw.get(key, (0, ""))[1]
+            try:
+                value = json.loads(text) if text else {}
+            except json.JSONDecodeError:
+                value = {}
+            self._parsed[key] = value if isinstance(value, dict) else {}
+        return self._parsed[key]
+
+
+def encode(fps: dict[str, str]) -> str:
+    return json.dumps(dict(sorted(fps.items())), separators=(",", ":"))
+
+
+TITLE = STATE_TAB
+HEADERS = STATE_HEADERS

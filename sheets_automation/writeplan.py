@@ -1,0 +1,167 @@
+"""From desired bot values to a :class:`WritePlan`: only changed, owned, untouched cells.
+
+For every bot cell of every row (sheet-layout.md owners and "Hand edits"):
+
+====================================  ===================================================
+situation                             what happens
+====================================  ===================================================
+``fill_if_blank`` column              written only while the cell is blank
+cell already holds the desired value  nothing (a run that changes nothing writes nothing)
+cell blank, or holds what we wrote    written (fingerprint updated)
+cell holds anything else              a person wrote it: left alone until they clear it
+``volatile`` column (Checked at)      written only when another bot cell of the row is
+====================================  ===================================================
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .backends.base import CellWrite, NewTab, RowAppend, RowRef, WritePlan
+from .state import StateTab, encode, fingerprint, row_key
+from .table import TypedTab
+
+
+@dataclass(slots=True)
+class TabOutput:
+    """What the jobs want in one tab's bot columns.
+
+    ``values``: DataFrame indexed by sheet row, one column per bot field, cells are final
+    text (None = no opinion, leave the cell as it is). ``colours``: policy colour per row
+    for coloured columns. ``rules``: rule IDs per row, for the dry-run listing.
+    """
+
+    values: pd.DataFrame
+    colours: pd.Series | None = None
+    rules: pd.Series | None = None
+    appends: list[dict[str, str]] = field(default_factory=list)
+
+
+def assign_keys(typed: TypedTab) -> tuple[pd.Series, pd.Series]:
+    """Each row's key, generating ``<prefix>-00001``-style IDs for blank ones (in row order).
+
+    Returns (keys, usable) where ``usable`` is False for rows whose key is blank (and cannot
+    be generated) or shared with another row.
+    """
+    schema = typed.schema
+    keys = typed.raw[schema.key].astype(str).str.strip()
+    if schema.id_prefix:
+        prefix = schema.id_prefix + "-"
+        pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
+        numbers = [int(m.group(1)) for k in keys.unique() if (m := pattern.match(k))]
+        nxt = max(numbers, default=0) + 1
+        blank = keys.eq("")
+        keys = keys.copy()
+        keys[blank] = [f"{prefix}{n:05d}" for n in range(nxt, nxt + int(blank.sum()))]
+    usable = keys.ne("") & ~keys.duplicated(keep=False)
+    return keys, usable
+
+
+def _ref(typed: TypedTab, row: int, key: str, usable: bool, key_was_blank: bool) -> RowRef:
+    layout = typed.layout
+    key_header = layout.header[typed.schema.key]
+    if usable and not key_was_blank:
+        return RowRef(key_header=key_header, key=key, row=row)
+    anchor = tuple((layout.header[c.field], str(typed.raw.at[row, c.field]))
+                   for c in typed.schema.columns
+                   if c.field in layout.col and (c.owner != "bot" or c.field == typed.schema.key))
+    return RowRef(key_header=key_header, key="", row=row, anchor=anchor)
+
+
+def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, checked_at: str) -> int:
+    """Add this tab's writes to ``plan``; return how many cells people edited and were kept."""
+    schema, layout = typed.schema, typed.layout
+    tab = layout.title
+    keys, usable = assign_keys(typed)
+    raw_keys = typed.raw[schema.key].astype(str).str.strip()
+    desired = out.values.reindex(typed.raw.index)
+    if schema.key in layout.col:  # generated IDs go in as fill-if-blank values
+        gen = raw_keys.eq("") & keys.ne("")
+        desired[schema.key] = desired.get(schema.key, pd.Series(None, index=desired.index, dtype=object)).astype(object)
+        desired.loc[gen, schema.key] = keys[gen]
+    volatile = [c for c in schema.columns if c.volatile and c.field in layout.col]
+    fields = [c for c in schema.columns if c.field in desired.columns and c.field in layout.col and c.bot_writes and not c.volatile]
+    kept = 0
+    per_row: dict[int, list[tuple[str, str, str]]] = {}  # row -> [(field, old, new)]
+    adopt: dict[int, dict[str, str]] = {}
+    for col in fields:
+        want = desired[col.field]
+        have = typed.raw[col.field].astype(str)
+        has_opinion = want.notna()
+        if col.fill_if_blank:
+            todo = has_opinion & have.str.strip().eq("") & want.astype(str).ne("")
+            for row in todo.index[todo]:
+                per_row.setdefault(row, []).append((col.field, have.at[row], str(want.at[row])))
+            continue
+        differs = has_opinion & have.ne(want.astype(str))
+        for row in differs.index[differs]:
+            current, new = have.at[row], str(want.at[row])
+            if current != "" and usable.at[row]:
+                last = state.get(row_key(schema.tab, keys.at[row])).get(col.field)
+                if last != fingerprint(current):
+                    kept += 1
+                    continue
+            elif current != "":
+                kept += 1  # no key, no fingerprint to trust: leave people's text alone
+                continue
+            per_row.setdefault(row, []).append((col.field, current, new))
+        same = has_opinion & ~differs & have.ne("") & usable
+        for row in same.index[same]:
+            fps = state.get(row_key(schema.tab, keys.at[row]))
+            if col.field not in fps:
+                adopt.setdefault(row, {})[col.field] = fingerprint(have.at[row])
+    for row, changes in per_row.items():
+        for v in volatile:
+            have = str(typed.raw.at[row, v.field])
+            last = state.get(row_key(schema.tab, keys.at[row])).get(v.field) if usable.at[row] else None
+            if have == "" or last == fingerprint(have):
+                changes.append((v.field, have, checked_at))
+    colours = out.colours
+    rules = out.rules
+    state_updates: dict[str, dict[str, str]] = {}
+    for row in sorted(set(per_row) | set(adopt)):
+        changes = per_row.get(row, [])
+        ref = _ref(typed, row, keys.at[row], bool(usable.at[row]), raw_keys.at[row] == "")
+        rule = str(rules.at[row]) if rules is not None and row in rules.index and pd.notna(rules.at[row]) else ""
+        for fname, old, new in changes:
+            col = schema.column(fname)
+            colour = None
+            if col.coloured and colours is not None and row in colours.index and isinstance(colours.at[row], str):
+                colour = colours.at[row] or None
+            plan.cells.append(CellWrite(tab=tab, ref=ref, header=layout.header[fname], old=old, new=new,
+                                        colour=colour, rule=rule))
+        if usable.at[row]:
+            rk = row_key(schema.tab, keys.at[row])
+            fps = dict(state.get(rk))
+            fps.update(adopt.get(row, {}))
+            for fname, _old, new in changes:
+                if schema.column(fname).fill_if_blank:
+                    continue
+                if new == "":
+                    fps.pop(fname, None)
+                else:
+                    fps[fname] = fingerprint(new)
+            if fps != state.get(rk):
+                state_updates[rk] = fps
+    _plan_state(state, state_updates, plan)
+    for values in out.appends:
+        plan.appends.append(RowAppend(tab=tab, values=tuple((layout.header[f], v) for f, v in values.items() if f in layout.header),
+                                      rule=values.get("_rule", "")))
+    return kept
+
+
+def _plan_state(state: StateTab, updates: dict[str, dict[str, str]], plan: WritePlan) -> None:
+    from .state import HEADERS, TITLE
+
+    if updates and not state.exists and not any(t.title == TITLE for t in plan.new_tabs):
+        plan.new_tabs.append(NewTab(title=TITLE, headers=HEADERS, hidden=True))
+    for rk, fps in updates.items():
+        text = encode(fps)
+        if rk in state.raw:
+            row, old = state.raw[rk]
+            plan.cells.append(CellWrite(tab=TITLE, ref=RowRef(key_header=HEADERS[0], key=rk, row=row),
+                                        header=HEADERS[1], old=old, new=text))
+        else:
+            plan.appends.append(RowAppend(tab=TITLE, values=((HEADERS[0], rk), (HEADERS[1], text))))

@@ -1,0 +1,1 @@
+"""Package data: mapped to sheets_automation.templates by pyproject.toml."""

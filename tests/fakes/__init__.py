@@ -1,0 +1,1 @@
+"""Test fakes at the HTTP transport level (requests adapters)."""
