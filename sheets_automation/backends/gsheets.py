@@ -1,0 +1,358 @@
+"""The Google Sheets backend: the spreadsheet port (:mod:`.base`) over real gspread.
+
+Call budget per run (60 reads + 60 writes per minute per account, whatever the row count):
+
+* ``read``  — 1 ``spreadsheets.get`` (grid data, narrow ``fields`` mask);
+* ``apply`` — 0 for an empty plan; else 1 ``values:batchGet`` (re-read the touched tabs),
+  1 ``values:batchUpdate`` (RAW, so text such as ``=HYPERLINK(…)`` stays text), and
+  1 ``spreadsheets.batchUpdate`` only when a tab must be created or a coloured column lacks
+  our alert rules;
+* ``init_layout`` — 1 read, plus 1 ``spreadsheets.batchUpdate`` when something is missing.
+
+We call gspread's HTTP layer directly: ``Client.open_by_key`` would spend a metadata read.
+Colours are conditional-format rules on the Alert column keyed on the label prefix
+(policy colours), never per-cell fills, so a normal run costs no format call.
+"""
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import gspread
+import requests
+from google.auth.exceptions import RefreshError
+from gspread.exceptions import APIError
+from gspread.utils import absolute_range_name, rowcol_to_a1
+
+from .. import colours
+from ..errors import ConfigError, CredentialsError
+from ..schema import TabSchema, normalise_header
+from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, Snapshot, WritePlan
+from .gsheets_auth import load_credentials
+from .gsheets_http import DEFAULT_MAX_RETRIES, RetryingHTTPClient, access_error, cell_text
+from .placement import append_rows, place
+
+_SHEET_PROPS = "properties(sheetId,title,index,hidden,gridProperties)"
+READ_FIELDS = f"properties(title,timeZone),sheets({_SHEET_PROPS},conditionalFormats,data/rowData/values/effectiveValue)"
+META_FIELDS = f"sheets({_SHEET_PROPS},conditionalFormats)"
+LAYOUT_FIELDS = (f"sheets({_SHEET_PROPS},conditionalFormats,protectedRanges,"
+                 f"data/rowData/values(effectiveValue,dataValidation))")
+NEW_TAB_ROWS = 1000
+PROTECTION_NOTE = "Filled by sheets-automation: a hand edit here may be replaced on the next run"
+
+Cells = dict[str, list[tuple[int, int, str, str | None]]]  # {tab: [(row, col, value, colour)]}, 1-based
+
+
+@dataclass
+class TabMeta:
+    """What we know of a tab besides its values."""
+
+    sheet_id: int
+    title: str
+    hidden: bool = False
+    frozen_rows: int = 0
+    alert_rules: dict[int, set[str]] = field(default_factory=dict)  # 0-based column → label prefixes
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+def trimmed_rows(rows: Sequence[Sequence[Any]]) -> tuple[tuple[str, ...], ...]:
+    """Cells through :func:`cell_text`, trailing blank cells and rows dropped."""
+    out = []
+    for row in rows:
+        texts = [cell_text(v) for v in row]
+        while texts and texts[-1] == "":
+            texts.pop()
+        out.append(tuple(texts))
+    while out and not out[-1]:
+        out.pop()
+    return tuple(out)
+
+
+def _alert_rules(sheet: dict) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    for rule in sheet.get("conditionalFormats") or []:
+        cond = (rule.get("booleanRule") or {}).get("condition") or {}
+        values = cond.get("values") or []
+        if cond.get("type") != "TEXT_STARTS_WITH" or len(values) != 1:
+            continue
+        for rng in rule.get("ranges") or []:
+            start = rng.get("startColumnIndex", 0)
+            if rng.get("endColumnIndex") == start + 1:
+                found.setdefault(start, set()).add(values[0].get("userEnteredValue", ""))
+    return found
+
+
+def parse_spreadsheet(resp: dict) -> tuple[Snapshot, dict[str, TabMeta]]:
+    """A ``spreadsheets.get`` reply (grid data included) → snapshot and tab metadata."""
+    grids: dict[str, Grid] = {}
+    meta: dict[str, TabMeta] = {}
+    for sheet in resp.get("sheets") or []:
+        props = sheet.get("properties") or {}
+        title = props.get("title", "")
+        data = (sheet.get("data") or [{}])[0]
+        rows = [[c.get("effectiveValue") for c in (r.get("values") or [])] for r in data.get("rowData") or []]
+        meta[title] = TabMeta(props.get("sheetId", 0), title, bool(props.get("hidden")),
+                              (props.get("gridProperties") or {}).get("frozenRowCount", 0), _alert_rules(sheet))
+        grids[title] = Grid(title, trimmed_rows(rows), meta[title].sheet_id, meta[title].hidden)
+    top = resp.get("properties") or {}
+    return Snapshot(grids, top.get("timeZone"), top.get("title", "")), meta
+
+
+def value_ranges(cells: Cells) -> list[dict]:
+    """``values:batchUpdate`` data: adjacent cells of one row become one range."""
+    data = []
+    for tab, items in cells.items():
+        by_row: dict[int, dict[int, str]] = {}
+        for row, col, value, _colour in items:
+            by_row.setdefault(row, {})[col] = value
+        for row in sorted(by_row):
+            cols = sorted(by_row[row])
+            start = prev = cols[0]
+            for col in cols[1:] + [None]:
+                if col is not None and col == prev + 1:
+                    prev = col
+                    continue
+                a1 = rowcol_to_a1(row, start) + ("" if prev == start else ":" + rowcol_to_a1(row, prev))
+                data.append({"range": absolute_range_name(tab, a1), "majorDimension": "ROWS",
+                             "values": [[by_row[row][c] for c in range(start, prev + 1)]]})
+                if col is not None:
+                    start = prev = col
+    return data
+
+
+def _rgb(colour: str) -> dict[str, float]:
+    hex_ = colours.rgb(colour)
+    return {k: int(hex_[i:i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+def alert_rule_requests(sheet_id: int, col0: int, present: set[str]) -> list[dict]:
+    """One TEXT_STARTS_WITH rule per policy colour missing on 0-based column ``col0`` (rows 2+)."""
+    out = []
+    for index, (name, (prefix, _hex, _meaning)) in enumerate(colours.COLOURS.items()):
+        if prefix in present:
+            continue
+        out.append({"addConditionalFormatRule": {"index": index, "rule": {
+            "ranges": [{"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": col0, "endColumnIndex": col0 + 1}],
+            "booleanRule": {"condition": {"type": "TEXT_STARTS_WITH", "values": [{"userEnteredValue": prefix}]},
+                            "format": {"backgroundColor": _rgb(name)}}}}})
+    return out
+
+
+def new_sheet_id(title: str, taken: set[int]) -> int:
+    """A stable sheetId for a tab we create, so later requests of the same batch can use it."""
+    sid = zlib.crc32(title.encode("utf-8")) & 0x7FFFFFFF or 1
+    while sid in taken:
+        sid = (sid + 1) & 0x7FFFFFFF or 1
+    taken.add(sid)
+    return sid
+
+
+def add_tab_requests(tab: NewTab, sheet_id: int) -> list[dict]:
+    """``addSheet`` (header row frozen) plus its header texts."""
+    grid = {"rowCount": NEW_TAB_ROWS, "columnCount": max(26, len(tab.headers)), "frozenRowCount": 1}
+    props: dict[str, Any] = {"sheetId": sheet_id, "title": tab.title, "gridProperties": grid}
+    if tab.hidden:
+        props["hidden"] = True
+    return [{"addSheet": {"properties": props}},
+            {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                             "fields": "userEnteredValue",
+                             "rows": [{"values": [{"userEnteredValue": {"stringValue": h}} for h in tab.headers]}]}}]
+
+
+# --------------------------------------------------------------------------- the backend
+
+
+class GoogleSheetsBackend:
+    """:class:`~.base.Backend` for one Google spreadsheet. Build it with :func:`open_google_backend`."""
+
+    def __init__(self, client: gspread.Client, spreadsheet_id: str, account: str | None = None):
+        self.client = client
+        self.http = client.http_client
+        self.spreadsheet_id = spreadsheet_id
+        self.account = account
+        self.label = f"Google Sheet {spreadsheet_id[:8]}…" if len(spreadsheet_id) > 8 else f"Google Sheet {spreadsheet_id}"
+        self._meta: dict[str, TabMeta] | None = None  # from the last read, used by apply
+
+    def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except APIError as err:
+            raise access_error(err, self.spreadsheet_id, self.account) from None
+        except RefreshError:
+            raise CredentialsError("Google refused to issue an access token for these credentials: check the "
+                                   "key was not deleted or disabled and the computer's clock is right") from None
+
+    def _get(self, fields: str) -> dict:
+        return self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id,
+                          params={"includeGridData": "true", "fields": fields})
+
+    # -- read ----------------------------------------------------------------------
+
+    def read(self) -> Snapshot:
+        """Every tab's values in one ``spreadsheets.get``; also remembers tab ids and alert rules."""
+        snapshot, self._meta = parse_spreadsheet(self._get(READ_FIELDS))
+        return snapshot
+
+    # -- apply ---------------------------------------------------------------------
+
+    def apply(self, plan: WritePlan) -> ApplyResult:
+        """Re-read touched tabs, place by key and header, compare-and-set, write (see module doc)."""
+        result = ApplyResult()
+        if not plan:
+            return result
+        if self._meta is None:  # apply without a read first: one extra metadata read
+            _snap, self._meta = parse_spreadsheet(self._get(META_FIELDS))
+            result.api_calls += 1
+        meta = self._meta
+        touched = [t for t in dict.fromkeys([w.tab for w in plan.cells] + [a.tab for a in plan.appends]) if t in meta]
+        fresh = self._reread(touched)
+        result.api_calls += bool(touched)
+        placed = place(plan, fresh)
+        appended = append_rows(plan, fresh)
+        result.skipped = list(placed.skipped)
+        structure = self._structure_requests(plan, fresh, placed.cells, appended)
+        if structure:
+            self._call(self.http.batch_update, self.spreadsheet_id, {"requests": structure})
+            result.api_calls += 1
+        cells: Cells = {}
+        for source in (placed.cells, appended):
+            for tab, items in source.items():
+                cells.setdefault(tab, []).extend(items)
+        data = value_ranges(cells)
+        if data:
+            self._call(self.http.values_batch_update, self.spreadsheet_id,
+                       {"valueInputOption": "RAW", "data": data})
+            result.api_calls += 1
+        result.written = sum(len(v) for v in placed.cells.values())
+        result.appended = sum(len({row for row, *_ in v}) for v in appended.values())
+        return result
+
+    def _reread(self, tabs: list[str]) -> dict[str, Grid]:
+        if not tabs:
+            return {}
+        resp = self._call(self.http.values_batch_get, self.spreadsheet_id,
+                          [absolute_range_name(t) for t in tabs],
+                          params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
+                                  "majorDimension": "ROWS"})
+        meta = self._meta or {}
+        return {t: Grid(t, trimmed_rows(vr.get("values") or []), meta[t].sheet_id, meta[t].hidden)
+                for t, vr in zip(tabs, resp.get("valueRanges") or [])}
+
+    def _structure_requests(self, plan: WritePlan, fresh: dict[str, Grid], placed: Cells, appended: Cells) -> list[dict]:
+        """addSheet for new tabs, alert rules for coloured columns lacking them; updates the cache."""
+        meta = self._meta if self._meta is not None else {}
+        taken = {m.sheet_id for m in meta.values()}
+        requests_: list[dict] = []
+        for tab in plan.new_tabs:
+            if tab.title in meta:
+                continue
+            sid = new_sheet_id(tab.title, taken)
+            requests_ += add_tab_requests(tab, sid)
+            meta[tab.title] = TabMeta(sid, tab.title, tab.hidden, 1)
+        coloured = {(tab, col) for source in (placed, appended)
+                    for tab, items in source.items() for _r, col, _v, colour in items if colour}
+        for tab, col in sorted(coloured):
+            present = meta[tab].alert_rules.setdefault(col - 1, set())
+            new = alert_rule_requests(meta[tab].sheet_id, col - 1, present)
+            requests_ += new
+            present.update(r["addConditionalFormatRule"]["rule"]["booleanRule"]["condition"]["values"][0]
+                           ["userEnteredValue"] for r in new)
+        return requests_
+
+    # -- init_layout ---------------------------------------------------------------
+
+    def init_layout(self, schemas: Sequence[TabSchema]) -> list[str]:
+        """Create missing tabs (in the order given, then the hidden state tab), freeze headers,
+        add dropdowns, warning-only protection and alert rules. Idempotent; never writes data."""
+        resp = self._get(LAYOUT_FIELDS)
+        sheets = resp.get("sheets") or []
+        taken = {(s.get("properties") or {}).get("sheetId", 0) for s in sheets}
+        requests_: list[dict] = []
+        lines: list[str] = []
+        for schema in schemas:
+            sheet = next((s for s in sheets if normalise_header(s["properties"].get("title", "")) in schema.names), None)
+            if sheet is None:
+                sid = new_sheet_id(schema.tab, taken)
+                requests_ += add_tab_requests(NewTab(schema.tab, schema.headers), sid)
+                lines.append(f"created tab {schema.tab}" + (f" with {len(schema.headers)} headers" if schema.headers else ""))
+                sheet = {"properties": {"sheetId": sid, "title": schema.tab, "gridProperties": {"frozenRowCount": 1}},
+                         "data": [{"rowData": [{"values": [{"effectiveValue": {"stringValue": h}}
+                                                           for h in schema.headers]}]}]}
+            requests_ += _tab_layout(schema, sheet, lines)
+        if not any((s.get("properties") or {}).get("title") == STATE_TAB for s in sheets):
+            requests_ += add_tab_requests(NewTab(STATE_TAB, STATE_HEADERS, hidden=True), new_sheet_id(STATE_TAB, taken))
+            lines.append(f"created hidden tab {STATE_TAB}")
+        if requests_:
+            self._call(self.http.batch_update, self.spreadsheet_id, {"requests": requests_})
+            self._meta = None
+        return lines
+
+
+def _tab_layout(schema: TabSchema, sheet: dict, lines: list[str]) -> list[dict]:
+    """Requests that bring one tab's layout up to ``schema``; appends one line per thing."""
+    props = sheet["properties"]
+    sid, title = props.get("sheetId", 0), props.get("title", "")
+    rows = ((sheet.get("data") or [{}])[0].get("rowData") or [])
+    header = [cell_text(c.get("effectiveValue")) for c in ((rows[0].get("values") or []) if rows else [])]
+    first = (rows[1].get("values") or []) if len(rows) > 1 else []
+    cols = {normalise_header(h): i for i, h in reversed(list(enumerate(header))) if h.strip()}
+    protected = {(p["range"].get("startColumnIndex", 0), p["range"].get("endColumnIndex"))
+                 for p in sheet.get("protectedRanges") or [] if p.get("warningOnly") and "range" in p}
+    rules = _alert_rules(sheet)
+    out: list[dict] = []
+    if (props.get("gridProperties") or {}).get("frozenRowCount", 0) < 1:
+        out.append({"updateSheetProperties": {"properties": {"sheetId": sid, "gridProperties": {"frozenRowCount": 1}},
+                                              "fields": "gridProperties.frozenRowCount"}})
+        lines.append(f"froze the header row of {title}")
+    for column in schema.columns:
+        c = next((cols[n] for n in column.names if n in cols), None)
+        if c is None:
+            continue
+        where = f"{title}!{column.header}"
+        if column.type == "enum":
+            rule = (first[c].get("dataValidation") or {}) if c < len(first) else {}
+            cond = rule.get("condition") or {}
+            have = [v.get("userEnteredValue") for v in cond.get("values") or []]
+            if cond.get("type") != "ONE_OF_LIST" or have != list(column.values):
+                out.append({"setDataValidation": {
+                    "range": {"sheetId": sid, "startRowIndex": 1, "startColumnIndex": c, "endColumnIndex": c + 1},
+                    "rule": {"condition": {"type": "ONE_OF_LIST",
+                                           "values": [{"userEnteredValue": v} for v in column.values]},
+                             "strict": False, "showCustomUi": True}}})
+                lines.append(f"added dropdown on {where}")
+        if column.owner == "bot" and not column.fill_if_blank and (c, c + 1) not in protected:
+            out.append({"addProtectedRange": {"protectedRange": {
+                "range": {"sheetId": sid, "startColumnIndex": c, "endColumnIndex": c + 1},
+                "description": PROTECTION_NOTE, "warningOnly": True}}})
+            lines.append(f"protected {where} (warning only)")
+        if column.coloured:
+            new = alert_rule_requests(sid, c, rules.get(c, set()))
+            if new:
+                out += new
+                lines.append(f"added alert colour rules on {where}")
+    return out
+
+
+def open_google_backend(spreadsheet_id: str, *, credentials_file: str | None = None,
+                        credentials_env: str | None = None, timeout: float = 30.0,
+                        sleep: Callable[[float], None] = time.sleep, session: requests.Session | None = None,
+                        max_retries: int = DEFAULT_MAX_RETRIES) -> GoogleSheetsBackend:
+    """Build the backend: credentials (see :mod:`.gsheets_auth`), a retrying gspread client.
+
+    With ``session`` (tests), requests go through it as is and credentials are loaded only
+    when named (to check them and learn the service account's email for 403 hints).
+    No network call is made here.
+    """
+    if not spreadsheet_id or not spreadsheet_id.strip():
+        raise ConfigError("`spreadsheet_id` is empty: copy the ID from the sheet's URL (…/d/<ID>/edit) into the config")
+    loaded = None
+    if session is None or credentials_file or credentials_env:
+        loaded = load_credentials(credentials_file, credentials_env)
+    client = gspread.Client(auth=None if session is not None else loaded.credentials, session=session,
+                            http_client=RetryingHTTPClient)
+    client.http_client.configure(timeout=timeout, max_retries=max_retries, sleep=sleep)
+    return GoogleSheetsBackend(client, spreadsheet_id.strip(), account=loaded.account if loaded else None)
