@@ -64,6 +64,8 @@ class RunResult:
     notes: list[str]
     seconds: float
     rows: dict[str, int]
+    now: datetime | None = None
+    jobs: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -94,7 +96,8 @@ def load_tabs(snapshot, tz_name: str, day_first: bool, schemas: dict[str, TabSch
 
 
 def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_names: list[str], now: datetime,
-             *, dry_run: bool = False, log: Callable[[str], None] = lambda s: None) -> RunResult:
+             *, dry_run: bool = False, log: Callable[[str], None] = lambda s: None,
+             on_applied: Callable[["RunResult"], None] | None = None) -> RunResult:
     """Run the named jobs once over one spreadsheet; see the module docstring."""
     from .jobs import JOBS  # registry lives in the jobs package
 
@@ -129,8 +132,11 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     if plan and not dry_run:
         log(f"writing {len(plan.cells)} cells, {len(plan.appends)} new rows …")
         applied = backend.apply(plan)
-    return RunResult(sheet=sheet.name, plan=plan, applied=applied, kept=kept, tab_errors=tab_errors, notes=notes,
-                     seconds=_time.perf_counter() - started, rows=rows)
+    result = RunResult(sheet=sheet.name, plan=plan, applied=applied, kept=kept, tab_errors=tab_errors, notes=notes,
+                       seconds=_time.perf_counter() - started, rows=rows, now=ctx.now, jobs=list(job_names))
+    if applied is not None and on_applied is not None:
+        on_applied(result)  # e.g. the audit trail records every cell written
+    return result
 
 
 def merge_outputs(outs: list[TabOutput]) -> TabOutput:
