@@ -1,0 +1,105 @@
+"""The working-day calendar (policy.md conventions, S2-S5): holidays plus make-up working days.
+
+Built on ``holidays.country_holidays(country).is_working_day``, which already knows the
+official make-up working weekends: for CN, Spring Festival 2025 was Jan 28 - Feb 4, with
+Sun Jan 26 and Sat Feb 8 worked. A working-day deadline ends at ``business_day_end`` of
+the last counted working day, in the time zone of the start.
+
+Example::
+
+    >>> cal = WorkCalendar("CN")
+    >>> cal.add_working_days(datetime(2025, 1, 24, 10, tzinfo=ZoneInfo("Asia/Shanghai")), 2)
+    datetime.datetime(2025, 1, 27, 18, 0, tzinfo=zoneinfo.ZoneInfo(key='Asia/Shanghai'))
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, tzinfo
+
+import holidays
+import numpy as np
+import pandas as pd
+
+from .times import localize_wall
+
+_SEARCH_LIMIT = 366 * 3  # no calendar has three years without a working day
+
+
+class WorkCalendar:
+    """Working days of one country's calendar, cached per date.
+
+    :param country: ISO code understood by the ``holidays`` library (default ``"CN"``).
+    :param business_day_end: local time at which a working-day deadline ends.
+    """
+
+    def __init__(self, country: str = "CN", business_day_end: time = time(18, 0)):
+        self.country = country
+        self.business_day_end = business_day_end
+        self._holidays = holidays.country_holidays(country)
+        self._working: dict[date, bool] = {}
+        self._added: dict[tuple[date, int], date] = {}
+
+    def __repr__(self) -> str:
+        return f"WorkCalendar({self.country!r}, business_day_end={self.business_day_end!r})"
+
+    def is_working_day(self, d: date | datetime) -> bool:
+        """True on ordinary working days and official make-up working days; False on holidays."""
+        if isinstance(d, datetime):
+            d = d.date()
+        found = self._working.get(d)
+        if found is None:
+            found = self._working[d] = bool(self._holidays.is_working_day(d))
+        return found
+
+    def working_day_on_or_after(self, d: date) -> date:
+        for _ in range(_SEARCH_LIMIT):
+            if self.is_working_day(d):
+                return d
+            d += timedelta(days=1)
+        return d
+
+    def add_working_days_to_date(self, d: date, n: int) -> date:
+        """The n-th working day after ``d`` (``n == 0``: ``d`` itself if working, else the next one)."""
+        key = (d, n)
+        found = self._added.get(key)
+        if found is None:
+            if n <= 0:
+                found = self.working_day_on_or_after(d)
+            else:
+                found, counted = d, 0
+                while counted < n:
+                    found += timedelta(days=1)
+                    counted += self.is_working_day(found)
+            self._added[key] = found
+        return found
+
+    def end_of_business(self, d: date | datetime, tz: tzinfo | None = None) -> datetime:
+        """``business_day_end`` on the day of ``d`` (an aware ``d`` keeps its zone; else ``tz``)."""
+        if isinstance(d, datetime):
+            tz = d.tzinfo if d.tzinfo is not None else tz
+            d = d.date()
+        return datetime.combine(d, self.business_day_end, tzinfo=tz)
+
+    def add_working_days(self, start: datetime, n: int) -> datetime:
+        """End of business of the n-th working day after the local day of ``start``.
+
+        The start's time of day does not matter, and the start day need not be a working
+        day. ``n == 0`` gives the same day if it is a working day, else the next one (S5).
+        """
+        return self.end_of_business(self.add_working_days_to_date(start.date(), n), start.tzinfo)
+
+    def add_working_days_series(self, series: pd.Series, n: int) -> pd.Series:
+        """:meth:`add_working_days` over an aware datetime Series; NaT stays NaT.
+
+        Computed once per distinct local date (few distinct dates, many rows).
+        """
+        tz = series.dt.tz
+        wall = series.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+        days = wall.astype("datetime64[D]")
+        valid = ~np.isnat(days)
+        out = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[ns]")
+        if valid.any():
+            uniq, inverse = np.unique(days[valid], return_inverse=True)
+            end = np.timedelta64(self.business_day_end.hour * 60 + self.business_day_end.minute, "m")
+            targets = np.array([np.datetime64(self.add_working_days_to_date(u.item(), n), "D") for u in uniq])
+            out[valid] = (targets[inverse] + end).astype("datetime64[ns]")
+        return localize_wall(pd.Series(out, index=series.index), tz)
