@@ -165,3 +165,22 @@ def test_window_choice_table(issue, resolution, window):
            "delivered_at": "2025-03-02 10:00", "opened_at": "2025-03-02 12:00"}
     out = evaluate([row], "2025-03-02 13:00").iloc[0]
     assert out["window"][:2] == window if window else out["window"] == ""
+
+
+def test_next_action_never_starts_a_finding_with_a_bare_colon():
+    """Regression: a code-less window finding printed as ': W1: inside 24 h ...'."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sheets_automation.policy import Policy, WorkCalendar, evaluate_cases
+    from sheets_automation.policy.frames import letters_for, typed_frame
+
+    tz = ZoneInfo("Asia/Shanghai")
+    cases = typed_frame("cases", [{"case_id": "CS-1", "order_id": "#1", "issue_type": "cancel",
+                                   "requested_resolution": "cancel", "status": "waiting_client",
+                                   "paid_at": "2025-03-01 10:00", "opened_at": "2025-03-01 12:00"}], tz=tz)
+    out = evaluate_cases(cases, now=datetime(2025, 3, 1, 13, tzinfo=tz), tz=tz, policy=Policy(),
+                         calendar=WorkCalendar(), letters=letters_for("cases"), parse_issues=[])
+    parts = out["next_action"].iloc[0].split(" | ")
+    assert len(parts) >= 2 and all(p and not p.startswith(":") for p in parts)
+    assert any(p.startswith("W1: inside 24 h") for p in parts)

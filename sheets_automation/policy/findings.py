@@ -113,7 +113,10 @@ def combine(findings: list[Finding], index: pd.Index, *, tab: str, letters: dict
         idx = np.flatnonzero(f.mask)
         if not len(idx):
             continue
-        action = f.action if f.action is not None else f"{(f.code or '').split('-', 1)[0]}: {f.message}"
+        if f.action is not None:
+            action = f.action
+        else:  # cite the rule when there is a code; a code-less finding's message already does
+            action = f"{f.code.split('-', 1)[0]}: {f.message}" if f.code else f.message
         action_texts = _texts(action, f.values, idx) if action.strip(": ") else [""] * len(idx)
         for i, text in zip(idx, action_texts):
             if text:
