@@ -86,7 +86,7 @@ def run(ctx) -> dict[str, TabOutput]:
         df, ev = ctx.tabs["reships"].df, shared.reships_eval(ctx)
         rows = [(s, langs.get(cid) or langs.get(oid, "en"),
                  _with({"customer_name": "", "order_id": oid, "reship_reason": reason or "customer_request",
-                        "new_tracking_number": tn, "carrier": "", "tracking_url": TRACKING_URL.format(number=tn)}, mc))
+                        "new_tracking_number": tn, "tracking_url": TRACKING_URL.format(number=tn)}, mc))
                 for s, mc, oid, cid, reason, tn in zip(ev["message_situation"], ev["message_context"],
                                                        df["original_order_id"], df["case_id"], df["reason"],
                                                        df["new_tracking_number"])]
@@ -118,8 +118,6 @@ def _logistics(ctx, renderer, langs) -> tuple[TabOutput, list[str]]:
                    "tracking_url": TRACKING_URL.format(number=tn), "expected_date": (ctx.now + pd.Timedelta(days=2)).date(),
                    "pickup_location": "", "pickup_until": (ctx.now + pd.Timedelta(days=7)).date(),
                    "days_in_transit": int(d) if pd.notna(d) else 0}
-        if situation == "available_for_pickup":
-            context["pickup_location"] = "the carrier's local pickup point"
         rows.append((situation, langs.get(cid) or langs.get(oid, "en"), context))
     texts, problems = _render(ctx, renderer, rows, df.index)
     return TabOutput(values=pd.DataFrame({"customer_message": texts})), problems

@@ -1,0 +1,104 @@
+"""Dates, times and amounts in the reader's language: the Jinja filters, in one place.
+
+Templates write ``{{ window_end|datetime }}``, ``{{ expected_date|date }}`` and
+``{{ refund_amount|money(currency) }}``. The filters read the message language and the
+merchant time zone from two hidden context variables that :mod:`.render` sets
+(``_language`` and ``_tz``), so one compiled template serves every language.
+
+Surprises:
+
+* Aware datetimes are shown in the **merchant** time zone (policy.md "Merchant time"),
+  with the zone's GMT offset so a customer abroad can convert; naive datetimes are
+  refused (:class:`FormattingError`), because guessing the zone could move a deadline.
+* Babel separates amount and symbol with a no-break space (``"12,50\\xa0€"`` in German),
+  which keeps them on one line in a spreadsheet cell.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_time, get_timezone_gmt
+from babel.numbers import format_currency
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+
+LANGUAGE_VAR = "_language"
+TZ_VAR = "_tz"
+
+
+class FormattingError(ValueError):
+    """A value cannot be shown safely (naive datetime, non-numeric amount, bad currency)."""
+
+
+def local_date(value: date | datetime, language: str, tz: tzinfo) -> str:
+    """Long date in the language; an aware datetime is first moved to merchant time."""
+    if isinstance(value, datetime):
+        value = _aware(value).astimezone(tz).date()
+    elif not isinstance(value, date):
+        raise FormattingError(f"expected a date, got {type(value).__name__}")
+    return format_date(value, format="long", locale=language)
+
+
+def local_datetime(value: datetime, language: str, tz: tzinfo) -> str:
+    """Long date, short time and GMT offset in merchant time: ``March 9, 2025, 12:00 AM GMT+08:00``."""
+    if not isinstance(value, datetime):
+        raise FormattingError(f"expected a datetime, got {type(value).__name__}")
+    local = _aware(value).astimezone(tz)
+    pattern = Locale.parse(language).datetime_formats["long"].replace("'", "")
+    time_text = f"{format_time(local, format='short', locale=language)} " + get_timezone_gmt(
+        local, width="long", locale=language
+    )
+    return pattern.replace("{0}", time_text).replace("{1}", format_date(local, "long", locale=language))
+
+
+def money(value: Any, currency: str, language: str) -> str:
+    """Amount with its currency in the language's convention (``€12.50``, ``12,50 €``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        raise FormattingError(f"expected an amount, got {type(value).__name__}")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise FormattingError("the amount is not a number") from None
+    if not amount.is_finite():
+        raise FormattingError("the amount is not a finite number")
+    if not isinstance(currency, str) or len(currency.strip()) != 3 or not currency.strip().isalpha():
+        raise FormattingError("the currency is not a three-letter ISO 4217 code")
+    return format_currency(amount, currency.strip().upper(), locale=language)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise FormattingError("naive datetime: pass an aware datetime (with its time zone)")
+    return value
+
+
+def _settings(context: Context) -> tuple[str, tzinfo]:
+    return context.resolve(LANGUAGE_VAR), context.resolve(TZ_VAR)
+
+
+@pass_context
+def _date_filter(context: Context, value: date | datetime) -> str:
+    language, tz = _settings(context)
+    return local_date(value, language, tz)
+
+
+@pass_context
+def _datetime_filter(context: Context, value: datetime) -> str:
+    language, tz = _settings(context)
+    return local_datetime(value, language, tz)
+
+
+@pass_context
+def _money_filter(context: Context, value: Any, currency: str) -> str:
+    language, _ = _settings(context)
+    return money(value, currency, language)
+
+
+def install_filters(env: Environment) -> None:
+    """Register ``date``, ``datetime`` and ``money`` on an environment (the one place)."""
+    env.filters["date"] = _date_filter
+    env.filters["datetime"] = _datetime_filter
+    env.filters["money"] = _money_filter

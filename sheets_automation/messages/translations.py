@@ -1,0 +1,58 @@
+"""Load the gettext catalogues of the message templates; no build step.
+
+Layout (inside the ``sheets_automation.templates`` package)::
+
+    messages/<situation>.j2                 English source text in {% trans %} blocks
+    locale/messages.pot                     extracted with jinja2.ext.babel_extract
+    locale/<lang>/LC_MESSAGES/messages.po   one per shipped language (en included)
+
+At load time a ``.po`` is compiled in memory (``read_po`` → ``write_mo`` → BytesIO →
+``GNUTranslations``). Untranslated and fuzzy entries are left out of the compiled
+catalogue, so gettext falls back to the English msgid.
+"""
+from __future__ import annotations
+
+import gettext
+import io
+from functools import lru_cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+DOMAIN = "messages"
+
+
+def package_root() -> Traversable:
+    """The ``sheets_automation.templates`` package: templates and catalogues."""
+    return files("sheets_automation.templates")
+
+
+def po_resource(language: str, root: Traversable | None = None) -> Traversable:
+    return (root or package_root()) / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_catalog(language: str, root: Traversable | None = None) -> Catalog | None:
+    """The language's parsed ``.po``, or None when the language ships no catalogue."""
+    resource = po_resource(language, root)
+    if not resource.is_file():
+        return None
+    with resource.open("rb") as fh:
+        return read_po(fh, locale=language, domain=DOMAIN)
+
+
+def compile_catalog(catalog: Catalog) -> gettext.GNUTranslations:
+    """Compile a catalogue in memory; untranslated and fuzzy entries are left out."""
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+@lru_cache(maxsize=None)
+def load_translations(language: str) -> gettext.NullTranslations:
+    """Translations for a language; unknown languages get NullTranslations (English)."""
+    catalog = read_catalog(language)
+    return gettext.NullTranslations() if catalog is None else compile_catalog(catalog)
