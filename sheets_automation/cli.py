@@ -45,7 +45,7 @@ def _parse_now(text: str | None) -> datetime:
     return value
 
 
-def _load(args) -> "Config":  # noqa: F821
+def _load(args):
     from .config import load_config, workbook_config
 
     if getattr(args, "workbook", None):
@@ -115,8 +115,19 @@ def cmd_run(args) -> int:
     log = (lambda s: None) if args.quiet else (lambda s: print(f"· {s}", file=sys.stderr))
     failed = False
     for sheet in _sheets(config, args.sheet):
-        backend = open_backend(config, sheet)
-        result = run_once(backend, config, sheet, jobs, now, dry_run=args.dry_run, log=log)
+        if args.dry_run:
+            result = run_once(open_backend(config, sheet), config, sheet, jobs, now, dry_run=True, log=log)
+        else:  # holds the spreadsheet's lock; records the run and every cell written (audit trail)
+            from .audit import AuditStore
+            from .locks import SheetBusyError
+            from .scheduler import execute_run
+
+            try:
+                _record, result = execute_run(config, sheet, jobs, now, store=AuditStore.in_dir(config.data_dir), log=log)
+            except SheetBusyError as exc:
+                print(f"skipped: {exc}", file=sys.stderr)
+                failed = True
+                continue
         if args.dry_run:
             _print_plan(result, sys.stdout)
         for stem, message in result.tab_errors.items():
@@ -204,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     j = sub.add_parser("jobs", help="list the jobs")
     j.set_defaults(func=cmd_jobs)
+    from .cli_ops import add_commands
+
+    add_commands(sub)  # scheduler, status, history, report
     return p
 
 

@@ -15,7 +15,8 @@ _EXTRA_COUNTRY_NAMES = {
     "usa": "US", "u.s.": "US", "u.s.a.": "US", "america": "US", "unitedstatesofamerica": "US",
     "uk": "GB", "england": "GB", "britain": "GB", "greatbritain": "GB", "美国": "US", "英国": "GB",
     "holland": "NL", "korea": "KR", "southkorea": "KR", "russia": "RU", "czechia": "CZ",
-    "uae": "AE", "mainlandchina": "CN", "中国大陆": "CN",
+    "uae": "AE", "mainlandchina": "CN", "中国大陆": "CN", "大陆": "CN", "scotland": "GB", "wales": "GB",
+    "méxico": "MX", "españa": "ES", "brasil": "BR",
 }
 
 

@@ -25,6 +25,8 @@ from functools import lru_cache
 from babel import Locale
 from babel.languages import get_official_languages
 
+from .. import codes
+
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "zh", "es", "fr", "de", "pt")
 DEFAULT_LANGUAGE = "en"
 
@@ -41,15 +43,6 @@ _EXTRA_LANGUAGE_NAMES = {
 }
 
 # CLDR region codes that are not countries (unknown region, EU, eurozone, UN, pseudo-locales).
-_NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"})
-
-# Country names and codes people type that are not ISO alpha-2 or a CLDR name.
-_EXTRA_COUNTRY_NAMES = {
-    "uk": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "usa": "US",
-    "america": "US", "united states of america": "US", "u.s.": "US", "u.s.a.": "US",
-    "brasil": "BR", "méxico": "MX", "españa": "ES", "中国大陆": "CN", "大陆": "CN",
-}
-
 
 def _key(text: str) -> str:
     """Lower-case, trimmed, inner whitespace collapsed: how names are compared."""
@@ -67,18 +60,6 @@ def _language_names() -> dict[str, str]:
             if name:
                 names[_key(name)] = code
     names.update({_key(k): v for k, v in _EXTRA_LANGUAGE_NAMES.items()})
-    return names
-
-
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
-    """Country names in the supported languages (CLDR), keyed for lookup → alpha-2."""
-    names: dict[str, str] = {}
-    for shown_in in SUPPORTED_LANGUAGES:
-        for code, name in Locale.parse(shown_in).territories.items():
-            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
-                names.setdefault(_key(name), code)
-    names.update({_key(k): v for k, v in _EXTRA_COUNTRY_NAMES.items()})
     return names
 
 
@@ -101,15 +82,7 @@ def normalize_language(value: str) -> str | None:
 
 def country_code(value: str) -> str | None:
     """ISO 3166 alpha-2 code for a code or a country name (English, Chinese, ...), or None."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    key = _key(value)
-    if re.fullmatch(r"[a-z]{2}", key):
-        code = key.upper()
-        if code in Locale.parse("en").territories and code not in _NOT_COUNTRIES:
-            return code
-        return _country_names().get(key)
-    return _country_names().get(key)
+    return codes.country_code(value) or None if isinstance(value, str) else None
 
 
 def country_language(destination_country: str) -> str | None:

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 from typing import Mapping
 
-from babel import Locale
 
+from .. import codes
 from .settings import DEFAULT_RATES_TO_USD
 
 LATIN_AMERICA = frozenset({
@@ -38,23 +37,9 @@ _EMS = re.compile(r"(?<![a-z])ems(?![a-z])|邮政特快|特快专递", re.I)
 _WOOD_FEATHER = re.compile(r"wood|feather|bamboo|木|羽毛|羽绒|竹", re.I)
 
 
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for lang in ("zh", "en"):
-        for code, name in Locale(lang).territories.items():
-            if len(code) == 2 and code.isalpha():
-                names[re.sub(r"\s+", "", name).casefold()] = code
-    names.update({"usa": "US", "uk": "GB", "america": "US", "美国": "US", "英国": "GB"})
-    return names
-
-
 def country_code(text: str) -> str:
     """``"de"``, ``"Germany"`` or ``"德国"`` → ``"DE"``; ``""`` when not recognised."""
-    t = (text or "").strip()
-    if re.fullmatch(r"[A-Za-z]{2}", t):
-        return t.upper()
-    return _country_names().get(re.sub(r"\s+", "", t).casefold(), "")
+    return codes.country_code(text or "")
 
 
 def convert(amount: float, currency: str, to: str, rates: Mapping[str, float] | None = None) -> float | None:
