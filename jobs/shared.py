@@ -60,8 +60,8 @@ def tracked_delivery(ctx) -> pd.Series | None:
         df = logistics.df
         delivered = df["last_event_at"].where(df["tracking_status"].eq("Delivered"))
         delivered = pd.to_datetime(delivered, utc=True, errors="coerce")
-    numbers = logistics.df["tracking_number"].astype(str).str.strip().str.upper()
-    series = pd.Series(delivered.to_numpy(), index=numbers.to_numpy()).dropna()
+    series = pd.Series(delivered.to_numpy(), dtype=delivered.dtype,
+                       index=logistics.df["tracking_number"].astype(str).str.strip().str.upper().to_numpy()).dropna()
     return series[~series.index.duplicated()].dt.tz_convert(ctx.tz_name)
 
 

@@ -110,6 +110,8 @@ def evaluate_logistics(df: pd.DataFrame, results: dict[str, TrackResult], now: d
     letter of each field for Issue cells (default: the shipped schema's order).
     """
     idx = df.index
+    if not len(idx):  # an empty tab: nothing to evaluate (string building below needs rows)
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in OUTPUT_COLUMNS}, index=idx)
     letters = letters or default_letters()
     now_ts = pd.Timestamp(now).tz_convert(tz)
 
