@@ -11,6 +11,7 @@ tracking   Logistics status, last event, days, Alert, Next action              T
 rules      Cases/Cashback/Reships Window, Due by, Alert, Next action, IDs;     W1-W6, S1-S6, S11,
            new Reships and Logistics rows                                      V1-V8, C1-C4
 messages   Customer message on every tab, in the customer's language           (per situation)
+report     the Weekly report tab, written whole, with a trend chart            R1-R4
 =========  ==================================================================  =====================
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import messages, rules, tracking
+from . import messages, report, rules, tracking
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,5 +36,6 @@ JOBS: dict[str, Job] = {
     "rules": Job("rules", "windows, deadlines, validation and alerts on Cases, Cashback, Reships (W, S, V, C rules)",
                  ("cases",), rules.run),
     "messages": Job("messages", "customer messages in the customer's language, hand edits kept", (), messages.run),
+    "report": Job("report", "weekly self-check on the Weekly report tab, with a chart (R1-R4)", ("cases",), report.run),
 }
-DEFAULT_ORDER = ("tracking", "rules", "messages")
+DEFAULT_ORDER = ("tracking", "rules", "messages", "report")

@@ -14,8 +14,9 @@ from .errors import ConfigError
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 BACKENDS = ("workbook", "google")
-_TOP_KEYS = {"backend", "timezone", "day_first", "data_dir", "google", "tracking", "messages", "policy", "spreadsheets"}
-_SHEET_KEYS = {"name", "workbook", "spreadsheet_id", "timezone", "policy", "tracking"}
+_TOP_KEYS = {"backend", "timezone", "day_first", "data_dir", "google", "tracking", "messages", "policy", "spreadsheets",
+             "scheduler", "audit", "report"}
+_SHEET_KEYS = {"name", "workbook", "spreadsheet_id", "timezone", "policy", "tracking", "scheduler", "report"}
 _GOOGLE_KEYS = {"credentials_file", "credentials_env", "timeout_seconds", "max_retries"}
 _MESSAGES_KEYS = {"templates_dir", "enabled"}
 
@@ -38,6 +39,8 @@ class SpreadsheetConfig:
     timezone: str = ""
     policy: dict = field(default_factory=dict)
     tracking: dict = field(default_factory=dict)
+    scheduler: dict = field(default_factory=dict)  # overrides over [scheduler] (see scheduler.py)
+    report: dict = field(default_factory=dict)  # overrides over [report] (see report/settings.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,9 @@ class Config:
     policy: dict = field(default_factory=dict)
     spreadsheets: tuple[SpreadsheetConfig, ...] = ()
     source: str = ""
+    scheduler: dict = field(default_factory=dict)  # [scheduler], checked by scheduler.schedule_settings_from_mapping
+    audit: dict = field(default_factory=dict)  # [audit], checked by audit.audit_settings_from_mapping
+    report: dict = field(default_factory=dict)  # [report], checked by report.report_settings_from_mapping
 
     def spreadsheet(self, name: str) -> SpreadsheetConfig:
         for s in self.spreadsheets:
@@ -66,6 +72,34 @@ class Config:
 
     def tracking_for(self, sheet: SpreadsheetConfig) -> dict:
         return {**self.tracking, **sheet.tracking}
+
+    def scheduler_for(self, sheet: SpreadsheetConfig) -> dict:
+        return {**self.scheduler, **sheet.scheduler}
+
+    def report_for(self, sheet: SpreadsheetConfig) -> dict:
+        return {**self.report, **sheet.report}
+
+
+def _ops_errors(d: dict, sheets: list[dict]) -> list[str]:
+    """Problems in [scheduler], [audit], [report] and their per-spreadsheet overrides."""
+    from .audit import audit_settings_from_mapping
+    from .report.settings import report_settings_from_mapping
+    from .scheduler import schedule_settings_from_mapping
+
+    errors: list[str] = []
+    for key in ("scheduler", "audit", "report"):
+        if not isinstance(d.get(key, {}), dict):
+            errors.append(f"{key}: must be a table")
+    errors += audit_settings_from_mapping(d.get("audit", {}))[1] if isinstance(d.get("audit", {}), dict) else []
+    for i, s in enumerate(sheets):
+        for key, check in (("scheduler", schedule_settings_from_mapping), ("report", report_settings_from_mapping)):
+            top, own = d.get(key, {}), s.get(key, {}) if isinstance(s, dict) else {}
+            if not isinstance(own, dict):
+                errors.append(f"spreadsheets[{i}].{key}: must be a table")
+            elif isinstance(top, dict):
+                found = check({**top, **own}, prefix=f"spreadsheets[{i}].{key}" if own else key)[1]
+                errors += [e for e in found if e not in errors]
+    return errors
 
 
 def workbook_config(path: str | Path, timezone: str = DEFAULT_TIMEZONE, data_dir: Path | None = None) -> Config:
@@ -201,12 +235,20 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
                 errors.append(f"{p}{sub}: must be a table")
         sheets.append(SpreadsheetConfig(name=name, workbook=workbook, spreadsheet_id=str(sid or "").strip(), timezone=tz,
                                         policy=dict(s.get("policy", {}) if isinstance(s.get("policy", {}), dict) else {}),
-                                        tracking=dict(s.get("tracking", {}) if isinstance(s.get("tracking", {}), dict) else {})))
+                                        tracking=dict(s.get("tracking", {}) if isinstance(s.get("tracking", {}), dict) else {}),
+                                        scheduler=_table(s, "scheduler"), report=_table(s, "report")))
+    errors += _ops_errors(d, raw_sheets)
     if errors:
         raise ConfigError(f"{source}: {len(errors)} problem(s): " + "; ".join(errors))
     return Config(backend=backend, timezone=timezone, day_first=day_first, data_dir=data_dir, google=google,
                   tracking=dict(tracking), templates_dir=templates_dir, messages_enabled=enabled,
-                  policy=dict(policy), spreadsheets=tuple(sheets), source=source)
+                  policy=dict(policy), spreadsheets=tuple(sheets), source=source,
+                  scheduler=_table(d, "scheduler"), audit=_table(d, "audit"), report=_table(d, "report"))
+
+
+def _table(d: dict, key: str) -> dict:
+    value = d.get(key, {})
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def load_config(path: str | Path) -> Config:

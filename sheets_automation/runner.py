@@ -10,14 +10,14 @@ still run. Missing tabs that the selected jobs need stop the run (a one-line err
 from __future__ import annotations
 
 import time as _time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .backends.base import STATE_TAB, ApplyResult, Backend, WritePlan
+from .backends.base import STATE_TAB, ApplyResult, Backend, ReportTab, WritePlan, trim_rows
 from .config import Config, SpreadsheetConfig
 from .errors import TabError
 from .fmt import format_timestamp
@@ -112,6 +112,7 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     ctx = RunContext(now=now.astimezone(ZoneInfo(tz_name)), tz_name=tz_name, config=config, sheet=sheet,
                      tabs=tabs, tab_errors=tab_errors, log=log)
     outputs: dict[str, list[TabOutput]] = {}
+    reports: dict[str, ReportTab] = {}  # by stem: tabs written whole (weekly_report)
     notes: list[str] = []
     for name in job_names:
         job = JOBS[name]
@@ -121,6 +122,9 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
             continue
         log(f"job {name} …")
         for stem, out in job.run(ctx).items():
+            if isinstance(out, ReportTab):
+                reports[stem] = out
+                continue
             outputs.setdefault(stem, []).append(out)
     state = StateTab.from_grid(snapshot.grids.get(STATE_TAB))
     plan = WritePlan()
@@ -128,6 +132,8 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     checked_at = format_timestamp(pd.Series([ctx.now]), tz_name).iloc[0]
     for stem, outs in outputs.items():
         kept += plan_tab(tabs[stem], merge_outputs(outs), state, plan, checked_at)
+    for stem, report in reports.items():
+        plan_report(report, find_grid(snapshot, schemas[stem]) if stem in schemas else None, plan)
     applied = None
     if plan and not dry_run:
         log(f"writing {len(plan.cells)} cells, {len(plan.appends)} new rows …")
@@ -137,6 +143,16 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     if applied is not None and on_applied is not None:
         on_applied(result)  # e.g. the audit trail records every cell written
     return result
+
+
+def plan_report(report: ReportTab, grid, plan: WritePlan) -> None:
+    """Add a whole-tab report to ``plan`` only when it differs from the tab as read (written
+    under the tab's own title, which may be an alias such as 周报)."""
+    if grid is not None:
+        report = replace(report, title=grid.title)
+        if trim_rows(grid.rows) == report.text_rows():
+            return
+    plan.reports.append(report)
 
 
 def merge_outputs(outs: list[TabOutput]) -> TabOutput:

@@ -97,14 +97,60 @@ class NewTab:
     hidden: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class ReportChart:
+    """A line chart over a block of a report tab: 1-based rows (header row, then data rows),
+    ``x_col`` the categories, ``y_cols`` one series each (the header names the series)."""
+
+    title: str
+    header_row: int
+    last_row: int
+    x_col: int
+    y_cols: tuple[int, ...]
+    anchor: tuple[int, int] = (2, 12)  # (row, col) of the chart's top-left cell
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTab:
+    """A tab written whole from A1 (the Weekly report, the audit Log): old content beyond
+    ``rows`` is cleared. Cells are text or numbers. ``chart`` is added once, when absent."""
+
+    title: str
+    rows: tuple[tuple[str | int | float, ...], ...]
+    chart: ReportChart | None = None
+    rule: str = ""
+
+    def text_rows(self) -> tuple[tuple[str, ...], ...]:
+        """The rows as a backend reads them back (numbers in shortest form, trailing blanks trimmed)."""
+        def text(v) -> str:
+            if isinstance(v, float):
+                return str(int(v)) if v.is_integer() else repr(v)
+            return str(v)
+        return trim_rows(tuple(text(v) for v in r) for r in self.rows)
+
+
+def trim_rows(rows) -> tuple[tuple[str, ...], ...]:
+    """Trailing blank cells of each row and trailing blank rows dropped."""
+    out = []
+    for r in rows:
+        r = list(r)
+        while r and r[-1] == "":
+            r.pop()
+        out.append(tuple(r))
+    while out and not out[-1]:
+        out.pop()
+    return tuple(out)
+
+
 @dataclass(slots=True)
 class WritePlan:
     cells: list[CellWrite] = field(default_factory=list)
     appends: list[RowAppend] = field(default_factory=list)
     new_tabs: list[NewTab] = field(default_factory=list)
+    reports: list[ReportTab] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.cells or self.appends or self.new_tabs)
+        return bool(self.cells or self.appends or self.new_tabs or self.reports)
 
 
 @dataclass(slots=True)

@@ -29,14 +29,15 @@ from gspread.utils import absolute_range_name, rowcol_to_a1
 from .. import colours
 from ..errors import ConfigError, CredentialsError
 from ..schema import TabSchema, normalise_header
-from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, Snapshot, WritePlan
+from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, ReportChart, ReportTab, Snapshot, WritePlan
 from .gsheets_auth import load_credentials
 from .gsheets_http import DEFAULT_MAX_RETRIES, RetryingHTTPClient, access_error, cell_text
 from .placement import append_rows, place
 
 _SHEET_PROPS = "properties(sheetId,title,index,hidden,gridProperties)"
-READ_FIELDS = f"properties(title,timeZone),sheets({_SHEET_PROPS},conditionalFormats,data/rowData/values/effectiveValue)"
-META_FIELDS = f"sheets({_SHEET_PROPS},conditionalFormats)"
+READ_FIELDS = (f"properties(title,timeZone),sheets({_SHEET_PROPS},conditionalFormats,charts/chartId,"
+               "data/rowData/values/effectiveValue)")
+META_FIELDS = f"sheets({_SHEET_PROPS},conditionalFormats,charts/chartId)"
 LAYOUT_FIELDS = (f"sheets({_SHEET_PROPS},conditionalFormats,protectedRanges,"
                  f"data/rowData/values(effectiveValue,dataValidation))")
 NEW_TAB_ROWS = 1000
@@ -54,6 +55,7 @@ class TabMeta:
     hidden: bool = False
     frozen_rows: int = 0
     alert_rules: dict[int, set[str]] = field(default_factory=dict)  # 0-based column → label prefixes
+    charts: int = 0  # charts on the tab (a report's chart is added only when there is none)
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -96,7 +98,8 @@ def parse_spreadsheet(resp: dict) -> tuple[Snapshot, dict[str, TabMeta]]:
         data = (sheet.get("data") or [{}])[0]
         rows = [[c.get("effectiveValue") for c in (r.get("values") or [])] for r in data.get("rowData") or []]
         meta[title] = TabMeta(props.get("sheetId", 0), title, bool(props.get("hidden")),
-                              (props.get("gridProperties") or {}).get("frozenRowCount", 0), _alert_rules(sheet))
+                              (props.get("gridProperties") or {}).get("frozenRowCount", 0), _alert_rules(sheet),
+                              len(sheet.get("charts") or []))
         grids[title] = Grid(title, trimmed_rows(rows), meta[title].sheet_id, meta[title].hidden)
     top = resp.get("properties") or {}
     return Snapshot(grids, top.get("timeZone"), top.get("title", "")), meta
@@ -140,6 +143,33 @@ def alert_rule_requests(sheet_id: int, col0: int, present: set[str]) -> list[dic
             "booleanRule": {"condition": {"type": "TEXT_STARTS_WITH", "values": [{"userEnteredValue": prefix}]},
                             "format": {"backgroundColor": _rgb(name)}}}}})
     return out
+
+
+def report_range(report: ReportTab, old: Grid | None) -> dict:
+    """One ``values:batchUpdate`` range writing ``report`` from A1, padded with blanks over the
+    old content so nothing stale is left (numbers go as JSON numbers under RAW)."""
+    height = max(len(report.rows), len(old.rows) if old else 0, 1)
+    width = max([len(r) for r in report.rows] + [len(r) for r in (old.rows if old else ())] + [1])
+    values = [[(row[c] if c < len(row) else "") for c in range(width)]
+              for row in (list(report.rows) + [()] * (height - len(report.rows)))]
+    return {"range": absolute_range_name(report.title, f"A1:{rowcol_to_a1(height, width)}"),
+            "majorDimension": "ROWS", "values": values}
+
+
+def add_chart_request(sheet_id: int, chart: ReportChart) -> dict:
+    """``addChart``: a native line chart over the report's block (header row names the series)."""
+    def source(col: int, first_row: int) -> dict:
+        return {"sourceRange": {"sources": [{"sheetId": sheet_id, "startRowIndex": first_row - 1,
+                                             "endRowIndex": chart.last_row, "startColumnIndex": col - 1,
+                                             "endColumnIndex": col}]}}
+    return {"addChart": {"chart": {
+        "spec": {"title": chart.title, "basicChart": {
+            "chartType": "LINE", "legendPosition": "BOTTOM_LEGEND", "headerCount": 1,
+            "axis": [{"position": "BOTTOM_AXIS", "title": "Week"}, {"position": "LEFT_AXIS", "title": "Cases"}],
+            "domains": [{"domain": source(chart.x_col, chart.header_row)}],
+            "series": [{"series": source(c, chart.header_row), "targetAxis": "LEFT_AXIS"} for c in chart.y_cols]}},
+        "position": {"overlayPosition": {"anchorCell": {"sheetId": sheet_id, "rowIndex": chart.anchor[0] - 1,
+                                                        "columnIndex": chart.anchor[1] - 1}}}}}}
 
 
 def new_sheet_id(title: str, taken: set[int]) -> int:
@@ -208,7 +238,8 @@ class GoogleSheetsBackend:
             _snap, self._meta = parse_spreadsheet(self._get(META_FIELDS))
             result.api_calls += 1
         meta = self._meta
-        touched = [t for t in dict.fromkeys([w.tab for w in plan.cells] + [a.tab for a in plan.appends]) if t in meta]
+        touched = [t for t in dict.fromkeys([w.tab for w in plan.cells] + [a.tab for a in plan.appends]
+                                            + [r.title for r in plan.reports]) if t in meta]
         fresh = self._reread(touched)
         result.api_calls += bool(touched)
         placed = place(plan, fresh)
@@ -222,7 +253,7 @@ class GoogleSheetsBackend:
         for source in (placed.cells, appended):
             for tab, items in source.items():
                 cells.setdefault(tab, []).extend(items)
-        data = value_ranges(cells)
+        data = value_ranges(cells) + [report_range(r, fresh.get(r.title)) for r in plan.reports]
         if data:
             self._call(self.http.values_batch_update, self.spreadsheet_id,
                        {"valueInputOption": "RAW", "data": data})
@@ -261,6 +292,14 @@ class GoogleSheetsBackend:
             requests_ += new
             present.update(r["addConditionalFormatRule"]["rule"]["booleanRule"]["condition"]["values"][0]
                            ["userEnteredValue"] for r in new)
+        for report in plan.reports:  # the tab if missing, its chart if absent (same batchUpdate)
+            if report.title not in meta:
+                sid = new_sheet_id(report.title, taken)
+                requests_.append({"addSheet": {"properties": {"sheetId": sid, "title": report.title}}})
+                meta[report.title] = TabMeta(sid, report.title)
+            if report.chart is not None and not meta[report.title].charts:
+                requests_.append(add_chart_request(meta[report.title].sheet_id, report.chart))
+                meta[report.title].charts = 1
         return requests_
 
     # -- init_layout ---------------------------------------------------------------

@@ -28,7 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .. import colours as colour_code
 from ..errors import SpreadsheetAccessError
 from ..schema import TabSchema
-from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, Snapshot, WritePlan
+from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, ReportTab, Snapshot, WritePlan
 from .placement import append_rows, place
 
 BOT_HEADER_FILL = PatternFill("solid", start_color="EFEFEF", end_color="EFEFEF")
@@ -142,7 +142,9 @@ class WorkbookBackend:
                     ws.cell(row=row, column=col).fill = PatternFill("solid", start_color=colour_code.rgb(colour))
                 appended_rows.add((tab, row))
         result.appended = len(appended_rows)
-        if result.written or result.appended or plan.new_tabs:
+        for report in plan.reports:
+            write_report(wb, report)
+        if result.written or result.appended or plan.new_tabs or plan.reports:
             self._save(wb, before)
         return result
 
@@ -216,3 +218,29 @@ class WorkbookBackend:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 wb.save(self.path)
         return done
+
+
+def write_report(wb, report: ReportTab) -> None:
+    """Replace a tab's content with ``report`` (numbers stay numbers); add its line chart once."""
+    from openpyxl.chart import LineChart, Reference
+    from openpyxl.utils import get_column_letter
+
+    ws = wb[report.title] if report.title in wb.sheetnames else wb.create_sheet(report.title)
+    if ws.max_row:
+        ws.delete_rows(1, ws.max_row)
+    for r, row in enumerate(report.rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                ws.cell(row=r, column=c).value = value
+            elif value != "":
+                set_text(ws.cell(row=r, column=c), str(value))
+    spec = report.chart
+    if spec is None or ws._charts:  # an existing chart keeps pointing at the same fixed block
+        return
+    chart = LineChart()
+    chart.title = spec.title
+    chart.height, chart.width = 8, 18
+    for col in spec.y_cols:
+        chart.add_data(Reference(ws, min_col=col, min_row=spec.header_row, max_row=spec.last_row), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=spec.x_col, min_row=spec.header_row + 1, max_row=spec.last_row))
+    ws.add_chart(chart, f"{get_column_letter(spec.anchor[1])}{spec.anchor[0]}")
