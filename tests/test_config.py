@@ -17,7 +17,9 @@ def test_example_config_is_valid_and_documents_every_key():
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     for key in ("backend", "timezone", "day_first", "data_dir", "credentials_file", "credentials_env",
                 "timeout_seconds", "max_retries", "provider", "api_key_env", "templates_dir", "spreadsheet_id",
-                "workbook", "[spreadsheets.policy]"):
+                "workbook", "[spreadsheets.policy]", "tracking_every_minutes", "rules_every_minutes",
+                "cashback_check_at", "report_at", "make_up_missed", "lock_wait_seconds", "log_tab", "log_rows",
+                "log_tab_name", "orders_per_week", "rate_target_percent", "top_n", "weeks"):
         assert key in text, f"config.example.toml does not document {key}"
 
 
