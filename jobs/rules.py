@@ -15,10 +15,12 @@ from sheets_automation.writeplan import TabOutput
 from . import shared
 
 
-def _alerts(ctx, evaluated: pd.DataFrame, **extra: pd.Series) -> TabOutput:
-    values = pd.DataFrame({"alert": evaluated["alert"].astype(object), **extra}, index=evaluated.index)
-    if "next_action" in evaluated.columns:
+def _alerts(ctx, stem: str, evaluated: pd.DataFrame, **extra: pd.Series) -> TabOutput:
+    if "next_action" in ctx.tabs[stem].schema.fields:
+        values = pd.DataFrame({"alert": evaluated["alert"].astype(object), **extra}, index=evaluated.index)
         values["next_action"] = evaluated["next_action"].astype(object)
+    else:  # no Next action column on this tab: the Alert must also show the other bad cells
+        values = pd.DataFrame({"alert": shared.alert_with_other_findings(evaluated), **extra}, index=evaluated.index)
     return TabOutput(values=values, colours=evaluated["alert_colour"], rules=shared.rules_of(evaluated["issues"]))
 
 
@@ -42,14 +44,14 @@ def run(ctx) -> dict[str, TabOutput]:
     cases = ctx.tabs["cases"]
     ev = shared.cases_eval(ctx)
     opened = ctx.fmt(shared.opened_filled(ctx)["opened_at"])
-    out["cases"] = _alerts(ctx, ev, window=ev["window"].astype(object), due_by=ctx.fmt(ev["due_by"]), opened_at=opened)
+    out["cases"] = _alerts(ctx, "cases", ev, window=ev["window"].astype(object), due_by=ctx.fmt(ev["due_by"]), opened_at=opened)
     if "cashback" in ctx.tabs:
         cb = shared.cashback_eval(ctx)
-        out["cashback"] = _alerts(ctx, cb, pay_by=ctx.fmt(cb["pay_by"]))
+        out["cashback"] = _alerts(ctx, "cashback", cb, pay_by=ctx.fmt(cb["pay_by"]))
     if "reships" in ctx.tabs:
         rs = shared.reships_eval(ctx)
         new = reships_to_create(cases.df, ctx.tabs["reships"].df, now=ctx.now)
-        out["reships"] = _alerts(ctx, rs)
+        out["reships"] = _alerts(ctx, "reships", rs)
         out["reships"].appends = _new_rows(ctx, new, ("case_id", "original_order_id", "sku", "reason", "cost_bearer", "requested_at"), "S3 C1-C4")
     if "logistics" in ctx.tabs:
         new = logistics_to_create(cases.df, ctx.tabs["logistics"].df)

@@ -102,3 +102,49 @@ def reships_eval(ctx) -> pd.DataFrame:
 def rules_of(issues: pd.Series) -> pd.Series:
     """Rule IDs behind each row's findings (``"S1 V3"``), for the dry run and the audit trail."""
     return issues.map(lambda items: " ".join(sorted({i.rule for i in items})) if isinstance(items, list) else "")
+
+
+def _row_of(cell: str) -> int | None:
+    """``"Logistics!K5"`` → 5 (row-level ``"Cases!5:5"`` → 5)."""
+    tail = cell.rsplit("!", 1)[-1].split(":")[0]
+    digits = "".join(ch for ch in tail if ch.isdigit())
+    return int(digits) if digits else None
+
+
+def fold_parse_issues(ev: pd.DataFrame, issues: list, *, header_of: dict[str, str]) -> pd.DataFrame:
+    """Put the parser's findings (V1, V2, V5, V6) on their rows, for evaluations that do not
+    take them: each one is cited in Next action, and a row whose alert is calmer than yellow
+    becomes "Needs input". ``header_of`` maps A1 column letters to header text."""
+    from sheets_automation import colours
+
+    by_row: dict[int, list] = {}
+    for issue in issues:
+        row = _row_of(issue.cell)
+        if row is not None and row in ev.index:
+            by_row.setdefault(row, []).append(issue)
+    if not by_row:
+        return ev
+    ev = ev.copy()
+    calm = {"blue", "green", "grey", ""}
+    for row, found in by_row.items():
+        notes = "; ".join(f"{i.code} {i.cell}: {i.message}" for i in found)
+        current = ev.at[row, "next_action"] if "next_action" in ev.columns else ""
+        ev.at[row, "next_action"] = f"{current} | {notes}" if current else notes
+        if (ev.at[row, "alert_colour"] or "") in calm:
+            letter = "".join(ch for ch in found[0].cell.rsplit("!", 1)[-1] if ch.isalpha())
+            ev.at[row, "alert"] = colours.label("yellow", f"{found[0].rule} {header_of.get(letter, letter)}")
+            ev.at[row, "alert_colour"] = "yellow"
+        ev.at[row, "issues"] = list(ev.at[row, "issues"] or []) + found
+    return ev
+
+
+def alert_with_other_findings(ev: pd.DataFrame) -> pd.Series:
+    """For tabs without a Next action column (Cashback, Reships): the Alert label, plus the
+    rule and cell of every bad-input finding the label does not already show, so a bad cell
+    stays visible even when a more urgent alert wins."""
+    out = []
+    for alert, issues in zip(ev["alert"], ev["issues"]):
+        alert = alert or ""
+        extra = [f"{i.rule} {i.cell}" for i in (issues or []) if i.severity == "error" and i.rule not in alert]
+        out.append(f"{alert} (also {', '.join(dict.fromkeys(extra))})" if extra and alert else alert)
+    return pd.Series(out, index=ev.index, dtype=object)

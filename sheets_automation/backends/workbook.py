@@ -209,7 +209,9 @@ class WorkbookBackend:
         if STATE_TAB not in wb.sheetnames:
             ws = wb.create_sheet(STATE_TAB)
             ws.append(list(STATE_HEADERS))
-            ws.sheet_state = "hidden"
+            # hidden, unless it would be the only sheet (a workbook needs one visible sheet)
+            if any(other.sheet_state == "visible" for other in wb.worksheets if other is not ws):
+                ws.sheet_state = "hidden"
             done.append(f"added hidden tab {STATE_TAB!r} (what the automation last wrote)")
         if done:
             if before:
