@@ -112,6 +112,7 @@ class WorkbookBackend:
         if not plan:
             return result
         self._check_unlocked()
+        self._remove_stale_temp_files()
         before = self.path.stat().st_mtime_ns
         wb = self._load()
         for tab in plan.new_tabs:
@@ -147,6 +148,12 @@ class WorkbookBackend:
         if result.written or result.appended or plan.new_tabs or plan.reports:
             self._save(wb, before)
         return result
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files left by a save that was killed hold customer data: remove them. The
+        spreadsheet lock guarantees no other save of this workbook is under way."""
+        for stale in self.path.parent.glob(f".{self.path.stem}.*.xlsx.tmp"):
+            stale.unlink(missing_ok=True)
 
     def _save(self, wb, mtime_before: int) -> None:
         """Atomic save: temp file beside the original, fsync, then rename over it."""
