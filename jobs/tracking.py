@@ -29,7 +29,8 @@ def open_provider(ctx, settings):
 
         key = load_api_key(settings.api_key_env, settings.api_key_file or None)
         store = TrackingStore.in_data_dir(ctx.config.data_dir / ctx.sheet.name)
-        return SeventeenTrackClient(key, store=store, timeout=settings.timeout_seconds, batch_size=settings.batch_size,
+        return SeventeenTrackClient(key, store=store, session=ctx.services.tracking_session, sleep=ctx.services.sleep,
+                                    timeout=settings.timeout_seconds, batch_size=settings.batch_size,
                                     rate_per_second=settings.rate_per_second, max_retries=settings.max_retries,
                                     final_grace=timedelta(days=settings.final_grace_days),
                                     min_refresh=timedelta(minutes=settings.min_refresh_minutes))

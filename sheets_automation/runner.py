@@ -27,6 +27,18 @@ from .table import TypedTab, find_grid, typed_tab
 from .writeplan import TabOutput, assign_keys, plan_tab
 
 
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What a run may reach besides the spreadsheet; tests inject fakes here (never patches).
+
+    :param tracking_session: ``requests.Session`` for the tracking provider (None: a new one).
+    :param sleep: how retries and rate limits wait.
+    """
+
+    tracking_session: object | None = None
+    sleep: Callable[[float], None] = _time.sleep
+
+
 @dataclass(slots=True)
 class RunContext:
     """Everything a job may look at. Jobs are pure over this; they never do I/O on the sheet."""
@@ -39,6 +51,7 @@ class RunContext:
     tab_errors: dict[str, str]
     log: Callable[[str], None]
     memo: dict = field(default_factory=dict)
+    services: Services = Services()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -97,7 +110,7 @@ def load_tabs(snapshot, tz_name: str, day_first: bool, schemas: dict[str, TabSch
 
 def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_names: list[str], now: datetime,
              *, dry_run: bool = False, log: Callable[[str], None] = lambda s: None,
-             on_applied: Callable[["RunResult"], None] | None = None) -> RunResult:
+             on_applied: Callable[["RunResult"], None] | None = None, services: Services | None = None) -> RunResult:
     """Run the named jobs once over one spreadsheet; see the module docstring."""
     from .jobs import JOBS  # registry lives in the jobs package
 
@@ -110,7 +123,7 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     rows = {stem: len(t.raw) for stem, t in tabs.items()}
     log("read " + ", ".join(f"{schemas[s].tab} {n} rows" for s, n in rows.items()))
     ctx = RunContext(now=now.astimezone(ZoneInfo(tz_name)), tz_name=tz_name, config=config, sheet=sheet,
-                     tabs=tabs, tab_errors=tab_errors, log=log)
+                     tabs=tabs, tab_errors=tab_errors, log=log, services=services or Services())
     outputs: dict[str, list[TabOutput]] = {}
     reports: dict[str, ReportTab] = {}  # by stem: tabs written whole (weekly_report)
     notes: list[str] = []

@@ -28,7 +28,7 @@ from sheets_automation.backends.gsheets import open_google_backend
 from sheets_automation.config import Config, SpreadsheetConfig
 from sheets_automation.demo import sample_rows
 from sheets_automation.errors import ProviderError, SheetsAutomationError
-from sheets_automation.runner import run_once
+from sheets_automation.runner import Services, run_once
 from sheets_automation.schema import shipped_schemas
 from tests.fakes.seventeen_track import API_KEY, FakeClock, FakeSeventeenTrack
 from tests.fakes.sheets_api import FakeSheetsAPI
@@ -72,9 +72,9 @@ def new_api(cls=FakeSheetsAPI, **kw) -> FakeSheetsAPI:
     return api
 
 
-def run(api: FakeSheetsAPI, config: Config, now: datetime = NOW):
+def run(api: FakeSheetsAPI, config: Config, now: datetime = NOW, services: Services | None = None):
     backend = open_google_backend(SID, session=api.session(), sleep=lambda s: None)
-    return run_once(backend, config, SHEET, JOBS, now)
+    return run_once(backend, config, SHEET, JOBS, now, services=services)
 
 
 def data(api: FakeSheetsAPI) -> dict[str, list[list]]:
@@ -85,12 +85,12 @@ def everything(api: FakeSheetsAPI) -> dict[str, list[list]]:
     return {s.title: api.grid(SID, s.title) for s in api.spreadsheets[SID].sheets}
 
 
-def converge(api: FakeSheetsAPI, config: Config) -> int:
+def converge(api: FakeSheetsAPI, config: Config, services: Services | None = None) -> int:
     """Fault-free runs until one plans nothing, which must cost one read and no write;
     returns how many runs it took."""
     for n in range(1, 7):
         api.calls.clear()
-        if not run(api, config).plan:
+        if not run(api, config, services=services).plan:
             assert (len(api.writes), len(api.reads)) == (0, 1), api.calls
             return n
     raise AssertionError("no convergence in 6 runs")
@@ -206,41 +206,33 @@ class FlakyTrack(FakeSeventeenTrack):
         return super().send(request, **kwargs)
 
 
+def tracking_services(fake) -> Services:
+    """The 17TRACK fake mounted on the session the run hands to the tracking provider."""
+    session = requests.Session()
+    session.mount("https://api.17track.net/", fake)
+    return Services(tracking_session=session, sleep=lambda s: None)
+
+
+TRACKING = {"provider": "17track", "api_key_env": "SA_TEST_17TRACK_KEY", "max_retries": 1, "min_refresh_minutes": 0}
+
+
 @pytest.fixture
 def track(monkeypatch, tmp_path):
-    """(fake 17TRACK, config): every new requests.Session gets the fake mounted for 17TRACK."""
+    """(fake 17TRACK, config, services)."""
     fake = FlakyTrack(TickingClock())
-    original = requests.Session.__init__
-
-    def init(self, *a, **kw):
-        original(self, *a, **kw)
-        self.mount("https://api.17track.net/", fake)
-
-    monkeypatch.setattr(requests.Session, "__init__", init)
     monkeypatch.setenv("SA_TEST_17TRACK_KEY", API_KEY)
-    tracking = {"provider": "17track", "api_key_env": "SA_TEST_17TRACK_KEY", "max_retries": 1,
-                "min_refresh_minutes": 0}
-    return fake, Config(backend="google", spreadsheets=(SHEET,), data_dir=tmp_path / "data", tracking=tracking)
+    config = Config(backend="google", spreadsheets=(SHEET,), data_dir=tmp_path / "data", tracking=TRACKING)
+    return fake, config, tracking_services(fake)
 
 
 @pytest.fixture
 def track_reference(monkeypatch, tmp_path_factory):
     fake = FlakyTrack(TickingClock())
-    original = requests.Session.__init__
-
-    def init(self, *a, **kw):
-        original(self, *a, **kw)
-        self.mount("https://api.17track.net/", fake)
-
-    with monkeypatch.context() as m:
-        m.setattr(requests.Session, "__init__", init)
-        m.setenv("SA_TEST_17TRACK_KEY", API_KEY)
-        config = Config(backend="google", spreadsheets=(SHEET,), data_dir=tmp_path_factory.mktemp("ref"),
-                        tracking={"provider": "17track", "api_key_env": "SA_TEST_17TRACK_KEY", "max_retries": 1,
-                                  "min_refresh_minutes": 0})
-        api = new_api()
-        converge(api, config)
-        return everything(api)
+    monkeypatch.setenv("SA_TEST_17TRACK_KEY", API_KEY)
+    config = Config(backend="google", spreadsheets=(SHEET,), data_dir=tmp_path_factory.mktemp("ref"), tracking=TRACKING)
+    api = new_api()
+    converge(api, config, tracking_services(fake))
+    return everything(api)
 
 
 FIRST_PARCEL = tabs()["Logistics"][1][0]
@@ -257,28 +249,28 @@ TRACK_FAULTS = {  # name: (inject, whether rows must show "fetch failed")
 
 @pytest.mark.parametrize("name", list(TRACK_FAULTS))
 def test_a_tracking_fault_still_completes_the_run_then_converges(name, track, track_reference):
-    fake, config = track
+    fake, config, services = track
     setup, fails = TRACK_FAULTS[name]
     setup(fake)
     api = new_api()
-    result = run(api, config)
+    result = run(api, config, services=services)
     assert result.applied is not None and result.applied.written > 0, "a provider fault must not stop the run"
     logistics = api.grid(SID, "Logistics")
     alert = logistics[0].index("Alert")
     failed = [r[0] for r in logistics[1:] if len(r) > alert and "fetch failed" in str(r[alert])]
     assert bool(failed) == fails, failed
     fake.fail_calls.clear(), fake.fail_batches_with.clear(), fake.raise_on.clear()
-    converge(api, config)
+    converge(api, config, services)
     assert everything(api) == track_reference
 
 
 def test_a_rejected_tracking_key_stops_the_run_before_any_sheet_write(track):
-    fake, config = track
+    fake, config, services = track
     fake.api_key = "another-key"
     api = new_api()
     before = everything(api)
     with pytest.raises(ProviderError):
-        run(api, config)
+        run(api, config, services=services)
     assert api.writes == [] and everything(api) == before
 
 

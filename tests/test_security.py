@@ -22,7 +22,7 @@ from sheets_automation.cli import main
 from sheets_automation.config import Config, SpreadsheetConfig
 from sheets_automation.demo import sample_rows
 from sheets_automation.errors import ProviderError, SpreadsheetAccessError
-from sheets_automation.runner import run_once
+from sheets_automation.runner import Services, run_once
 from sheets_automation.schema import SHIPPED, shipped_schemas
 from tests.fakes.seventeen_track import FakeClock, FakeSeventeenTrack
 from tests.fakes.sheets_api import FakeSheetsAPI
@@ -167,13 +167,8 @@ def test_full_runs_and_the_demo_log_no_personal_data(tmp_path, caplog, capsys):
 def test_a_rejected_tracking_key_is_never_repeated(tmp_path, monkeypatch, caplog, capsys):
     secret = "17track-secret-key-5f1e0c"
     fake = FakeSeventeenTrack(FakeClock(), api_key="the-right-key")
-    original = requests.Session.__init__
-
-    def init(self, *a, **kw):
-        original(self, *a, **kw)
-        self.mount("https://api.17track.net/", fake)
-
-    monkeypatch.setattr(requests.Session, "__init__", init)
+    session = requests.Session()
+    session.mount("https://api.17track.net/", fake)
     monkeypatch.setenv("SA_TEST_17TRACK_KEY", secret)
     caplog.set_level(logging.DEBUG)
     api = FakeSheetsAPI()
@@ -184,7 +179,7 @@ def test_a_rejected_tracking_key_is_never_repeated(tmp_path, monkeypatch, caplog
     lines: list[str] = []
     with pytest.raises(ProviderError) as err:
         run_once(open_google_backend("sheet-a", session=api.session(), sleep=lambda s: None), config, sheet,
-                 ["tracking"], NOW, log=lines.append)
+                 ["tracking"], NOW, log=lines.append, services=Services(tracking_session=session))
     out = capsys.readouterr()
     assert leaks("\n".join([str(err.value), *lines, out.out, out.err, caplog.text]), [secret, PAYEE, PHONE]) == []
     assert fake.calls == [] and api.writes == []
