@@ -16,7 +16,7 @@ from gspread.utils import ValidationConditionType
 
 from tests.fakes.sheets_api import FakeSheetsAPI
 
-CASSETTES = Path("/work/shared/reference/gspread-cassettes")
+CASSETTES = Path(__file__).parent / "data" / "gspread-cassettes"  # copied from shared/reference (MIT, see PROVENANCE.md)
 SID = "fake-sheet"
 
 
@@ -183,7 +183,14 @@ def _comparable(body: object) -> object:
     return body
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in CASSETTES.glob("*.json")))
+CASSETTE_NAMES = sorted(p.name for p in CASSETTES.glob("*.json"))
+
+
+def test_every_recorded_cassette_is_replayed():
+    assert len(CASSETTE_NAMES) == 10  # a missing folder must fail, not silently skip
+
+
+@pytest.mark.parametrize("name", CASSETTE_NAMES)
 def test_fake_answers_like_the_recorded_api(name: str) -> None:
     """Replay each cassette's first episode of Sheets traffic; the answers must match."""
     interactions = json.loads((CASSETTES / name).read_text(encoding="utf-8"))["interactions"]

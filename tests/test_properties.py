@@ -12,7 +12,7 @@ every tab), and the run (through the fake Sheets API, dry run) must:
 from __future__ import annotations
 
 import string
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings

@@ -1,6 +1,6 @@
 """evaluate_logistics: the Logistics bot columns (T1-T5, T7, S7-S10, V4, V9), fixed clock."""
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
