@@ -15,13 +15,19 @@ def _prefix(ctx, section: str) -> str:
     return f"{section} / spreadsheets[{i}].{section}"
 
 
-def policy(ctx) -> Policy:
+def _checked(ctx, section: str, from_mapping, mapping: dict):
+    """Settings from a config section (merged with the spreadsheet's overrides), checked once
+    per run; any problem stops the run with every problem named by key."""
     def build():
-        value, errors = policy_from_mapping(ctx.config.policy_for(ctx.sheet), prefix=_prefix(ctx, "policy"))
+        value, errors = from_mapping(mapping, prefix=_prefix(ctx, section))
         if errors:
             raise ConfigError(f"{ctx.config.source or 'config'}: " + "; ".join(errors))
         return value
-    return ctx.cached("policy", build)
+    return ctx.cached(section, build)
+
+
+def policy(ctx) -> Policy:
+    return _checked(ctx, "policy", policy_from_mapping, ctx.config.policy_for(ctx.sheet))
 
 
 def calendar(ctx) -> WorkCalendar:
@@ -30,12 +36,7 @@ def calendar(ctx) -> WorkCalendar:
 
 
 def tracking_settings(ctx) -> TrackingSettings:
-    def build():
-        value, errors = tracking_settings_from_mapping(ctx.config.tracking_for(ctx.sheet), prefix=_prefix(ctx, "tracking"))
-        if errors:
-            raise ConfigError(f"{ctx.config.source or 'config'}: " + "; ".join(errors))
-        return value
-    return ctx.cached("tracking_settings", build)
+    return _checked(ctx, "tracking", tracking_settings_from_mapping, ctx.config.tracking_for(ctx.sheet))
 
 
 def opened_filled(ctx) -> pd.DataFrame:

@@ -152,9 +152,9 @@ def parse_numbers(raw: pd.Series):
 
 
 def parse_integers(raw: pd.Series):
-    """Column → ``(Int64 series, bad bool series)``; ``"3.0"`` is 3, ``"3.5"`` is bad."""
+    """Column → ``(Int64 series, bad bool series)``; ``"3.0"`` is 3, ``"3.5"`` and ``"1e20"`` are bad."""
     numbers, bad = parse_numbers(raw)
-    whole = numbers.notna() & (numbers == numbers.round())
+    whole = numbers.notna() & (numbers == numbers.round()) & (numbers.abs() <= 2**53)  # 1e20 is not a count
     bad = bad | (numbers.notna() & ~whole)
     return numbers.where(whole).astype("Int64"), bad
 

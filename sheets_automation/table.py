@@ -19,17 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
-from gspread.utils import rowcol_to_a1  # pure helper, no I/O
-
 from . import codes, parse
+from .a1 import column_letter
 from .backends.base import Grid, Snapshot
 from .errors import Issue, TabError
 from .schema import Column, TabSchema, normalise_header
-
-
-def column_letter(col: int) -> str:
-    """1 → "A", 27 → "AA"."""
-    return rowcol_to_a1(1, col).rstrip("0123456789")
 
 
 @dataclass(frozen=True, slots=True)

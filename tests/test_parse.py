@@ -75,10 +75,10 @@ def test_numbers_rejected(text):
     assert pd.isna(values.iloc[0]) and bad.iloc[0]
 
 
-def test_integers_refuse_fractions():
-    values, bad = parse.parse_integers(pd.Series(["3", "3.0", "3.5", ""]))
-    assert list(values.astype(object).where(values.notna(), None)) == [3, 3, None, None]
-    assert list(bad) == [False, False, True, False]
+def test_integers_refuse_fractions_and_absurd_sizes():
+    values, bad = parse.parse_integers(pd.Series(["3", "3.0", "3.5", "", "1e20"]))  # 1e20: found by hypothesis
+    assert list(values.astype(object).where(values.notna(), None)) == [3, 3, None, None, None]
+    assert list(bad) == [False, False, True, False, True]
 
 
 @pytest.mark.parametrize("text, expected", [

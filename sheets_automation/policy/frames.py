@@ -22,24 +22,15 @@ from datetime import date, datetime, tzinfo
 import numpy as np
 import pandas as pd
 
+from .. import a1
 from ..schema import shipped_schemas
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
-def column_letter(i: int) -> str:
-    """0 → ``"A"``, 25 → ``"Z"``, 26 → ``"AA"``."""
-    out = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 def letters_for(stem: str) -> dict[str, str]:
     """Field → column letter when the tab's columns are in schema order from column A."""
-    return {c.field: column_letter(i) for i, c in enumerate(shipped_schemas()[stem].columns)}
+    return {c.field: a1.column_letter(i + 1) for i, c in enumerate(shipped_schemas()[stem].columns)}
 
 
 def _stamp(value: object, tz: tzinfo) -> tuple[pd.Timestamp, bool]:

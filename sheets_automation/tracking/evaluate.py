@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .. import colours
+from ..a1 import column_letter
 from ..errors import Issue
 from .carriers import detect, infer_service, normalise_number, validate_number
 from .customs import check_declaration
@@ -42,20 +43,11 @@ _RESULT_FIELDS = ("status", "last_event", "last_event_at", "first_event_at", "de
 DAY = pd.Timedelta(days=1)
 
 
-def _column_letter(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def default_letters() -> dict[str, str]:
     """Column letters in the shipped schema's order (the caller passes the real ones)."""
     from ..schema import shipped_schemas
 
-    return {f: _column_letter(i) for i, f in enumerate(shipped_schemas()["logistics"].fields)}
+    return {f: column_letter(i + 1) for i, f in enumerate(shipped_schemas()["logistics"].fields)}
 
 
 def _text(df: pd.DataFrame, field: str) -> pd.Series:

@@ -267,17 +267,21 @@ class SeventeenTrackClient:
         if skipped:
             self.notices.append(f"{blocked}: {skipped} number(s) not registered this run")
 
+    def _numbers(self, batch: list[str]) -> list[dict]:
+        """Request items for numbers, with the carrier 17TRACK registered them under."""
+        out = []
+        for n in batch:
+            key = self.store.carrier_key(n)
+            out.append({"number": n, "carrier": key} if key else {"number": n})
+        return out
+
     # reading ------------------------------------------------------------------------
     def _read(self, numbers: list[str], now: datetime, results: dict[str, TrackResult]) -> list[str]:
         """gettrackinfo in batches; returns numbers 17TRACK stopped tracking (not final)."""
         stopped: list[str] = []
         for batch in _chunks(numbers, self.batch_size):
-            body = []
-            for n in batch:
-                key = self.store.carrier_key(n)
-                body.append({"number": n, "carrier": key} if key else {"number": n})
             try:
-                data = self._post("gettrackinfo", body)
+                data = self._post("gettrackinfo", self._numbers(batch))
             except _BatchFailed as exc:
                 for n in batch:
                     r = fetch_failed(n, f"fetch failed: {exc}; last good status kept", self.store.last_good(n))
@@ -329,12 +333,8 @@ class SeventeenTrackClient:
         for n in set(numbers) - set(todo):
             results[n] = replace(results[n], error="17TRACK stopped tracking this parcel; its one retrack is used")
         for batch in _chunks(todo, self.batch_size):
-            body = []
-            for n in batch:
-                key = self.store.carrier_key(n)
-                body.append({"number": n, "carrier": key} if key else {"number": n})
             try:
-                data = self._post("retrack", body)
+                data = self._post("retrack", self._numbers(batch))
             except _BatchFailed as exc:
                 for n in batch:
                     results[n] = replace(results[n], error=f"17TRACK stopped tracking; retrack failed: {exc}")
