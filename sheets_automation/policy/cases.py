@@ -9,7 +9,8 @@ new / blank    deadline colours                         W, S1, S2-S4, S6, V
 investigating  deadline colours                         W, S2-S4, S6, V
 waiting_client yellow "Needs input · waiting for client" W, S3, S4, S6, V (S1/S2 paused)
 waiting_carrier / waiting_supplier: blue "Waiting · …"  W, S2-S4, S6, V
-approved       (cashback row missing: yellow)           V1, V2, V5, V7
+approved       blue "Waiting · approved: <resolution>" and V1, V2, V5, V7
+               the step to take (cashback row missing: yellow)
 rejected       grey "Closed · rejected"                 V1, V2, V5
 resolved       green "Done · resolved"                  V1, V2, V5 (no deadline alerts)
 closed         grey "Closed · closed"                   V1, V2, V5 (no deadline alerts)
@@ -77,10 +78,32 @@ def _status_lines(v: CaseView) -> list[Finding]:
                 "Waiting for the client/customer (S1/S2 paused); follow up if no answer"),
         Finding(s == "waiting_carrier", "blue", "courier", None, "status", "", "Waiting for the courier"),
         Finding(s == "waiting_supplier", "blue", "supplier", None, "status", "", "Waiting for the supplier"),
+        *_approved_lines(v),
         Finding(s == "resolved", "green", "resolved", None, "status", ""),
         Finding(s == "rejected", "grey", "rejected", None, "status", ""),
         Finding(s == "closed", "grey", "closed", None, "status", ""),
     ]
+
+
+# Approved: what carrying out each resolution means, and the rule that times it.
+APPROVED_STEPS = (
+    (("resend",), "reship", "Approved: reship from the Reships tab (S11: new tracking number within 48 h); "
+                            "set Status to resolved once it ships"),
+    (("refund", "partial_refund", "return_refund"), "refund",
+     "Approved: refund the customer (S4: within 15 working days); set Status to resolved when paid"),
+    (("exchange",), "exchange", "Approved: send the exchange (W6: one per order); set Status to resolved once it ships"),
+    (("cancel", "change"), "change/cancel", "Approved: cancel or change the order (W1); set Status to resolved when done"),
+    (("cashback",), "cashback", "Approved: pay it from the Cashback tab (S5: same working day); "
+                                "set Status to resolved when paid"),
+    (("none", ""), "carry out", "Approved: carry out the decision and tell the customer; then set Status to resolved"),
+)
+
+
+def _approved_lines(v: CaseView) -> list[Finding]:
+    """An approved case still has work to do: say which, per requested resolution (blue)."""
+    approved = v.status == "approved"
+    return [Finding(approved & isin(v.resolution, group), "blue", f"approved: {label}", None, "status", "", action)
+            for group, label, action in APPROVED_STEPS]
 
 
 def _cashback_missing(v: CaseView, cashback: pd.DataFrame | None) -> list[Finding]:
