@@ -84,13 +84,16 @@ def summarise(result) -> str:
     writes = [w for w in result.plan.cells if not w.tab.startswith("_")]
     appends = [a for a in result.plan.appends if not a.tab.startswith("_")]
     parts = [f"{result.sheet}: " + ", ".join(f"{n} {t}" for t, n in result.rows.items()) + " rows read"]
-    if result.applied is None and (writes or appends):
-        parts.append(f"would change {len(writes)} cells and add {len(appends)} rows (dry run: nothing written)")
-    elif result.applied is None:
-        parts.append("nothing to change")
+    reports = [r.title for r in result.plan.reports]
+    if result.applied is None:  # a dry run, or nothing to change
+        if writes or appends or reports:
+            parts.append(f"would change {len(writes)} cells and add {len(appends)} rows"
+                         + (f", rewrite {', '.join(reports)}" if reports else "") + " (dry run: nothing written)")
+        else:
+            parts.append("nothing to change")
     else:
         parts.append(f"changed {result.applied.written - (len(result.plan.cells) - len(writes))} cells, "
-                     f"added {len(appends)} rows")
+                     f"added {len(appends)} rows" + (f", rewrote {', '.join(reports)}" if reports else ""))
         if result.applied.api_calls:
             parts.append(f"{result.applied.api_calls} API calls")
         if result.applied.skipped:

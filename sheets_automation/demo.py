@@ -10,7 +10,6 @@ number). It writes through the backend port like any run.
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
@@ -43,7 +42,6 @@ COUNTRY_NAMES = {"DE": "Germany", "FR": "法国", "US": "United States"}
 CURRENCY = {"US": "USD", "DE": "EUR", "FR": "EUR", "ES": "EUR", "BR": "BRL", "GB": "GBP", "AU": "AUD", "MX": "MXN",
             "CN": "CNY", "PL": "PLN", "NO": "NOK", "NZ": "NZD"}
 STORES = ["Lumen Home", "Kaiyo Outdoor", "小鹿家居", "Bella Moda"]
-DEMO_ORDERS_PER_WEEK = 9000  # R2: the rate is shown against this order count
 
 
 def s10_number(rng: random.Random, prefix: str = "RR", country: str = "CN") -> str:
@@ -202,8 +200,7 @@ def build_demo(folder: Path, now: datetime, log: Callable[[str], None] = lambda 
     log("writing sample rows …")
     backend.apply(sample_plan(now))
     backend.init_layout([shipped_schemas()[s] for s in SHIPPED])
-    config = replace(workbook_config(path, timezone=TZ, data_dir=folder / ".sheets-automation"),
-                     report={"orders_per_week": DEMO_ORDERS_PER_WEEK})
+    config = workbook_config(path, timezone=TZ, data_dir=folder / ".sheets-automation")
     for _ in range(4):
         result = run_once(backend, config, config.spreadsheets[0], list(DEFAULT_ORDER), now, log=log)
         for message in result.tab_errors.values():

@@ -109,3 +109,11 @@ def test_installed_command_has_help_for_every_subcommand():
         assert out.returncode == 0 and "usage: sheets-automation" in out.stdout
     assert "--dry-run" in subprocess.run([sys.executable, "-m", "sheets_automation", "run", "--help"],
                                          capture_output=True, text=True).stdout
+
+
+def test_a_report_only_change_is_named_in_the_summary(demo_copy, capsys):
+    later = "2025-03-17T10:00+08:00"  # a new week: the Weekly report changes
+    assert main(["run", "report", "--workbook", str(demo_copy), "--now", later, "--dry-run", "-q"]) == 0
+    assert "rewrite Weekly report (dry run: nothing written)" in capsys.readouterr().out
+    assert main(["run", "report", "--workbook", str(demo_copy), "--now", later, "-q"]) == 0
+    assert "rewrote Weekly report" in capsys.readouterr().out
