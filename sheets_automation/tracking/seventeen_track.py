@@ -122,6 +122,14 @@ def _key(value: object) -> int | None:
     return key or None
 
 
+def _rejected(data: dict, batch: list[str]):
+    """(number, error code, entry) for each rejected entry of this batch; odd entries skipped."""
+    for entry in data.get("rejected") or []:
+        n = normalise_number(entry.get("number")) if isinstance(entry, dict) else ""
+        if n in batch:
+            yield n, _error_code(entry), entry
+
+
 def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
     return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
@@ -247,12 +255,8 @@ class SeventeenTrackClient:
                 if n in batch:
                     self.store.mark_registered(n, _key(entry.get("carrier")), now)
                     answered.add(n)
-            for entry in data.get("rejected") or []:
-                n = normalise_number(entry.get("number")) if isinstance(entry, dict) else ""
-                if n not in batch:
-                    continue
+            for n, code, entry in _rejected(data, batch):
                 answered.add(n)
-                code = _error_code(entry)
                 if code == ALREADY_REGISTERED:
                     self.store.mark_registered(n, _key(entry.get("carrier")), now)
                 elif code in (QUOTA_EXHAUSTED, DAILY_LIMIT):
@@ -299,12 +303,8 @@ class SeventeenTrackClient:
                     r = replace(r, provider_state="stopped", error="17TRACK stopped tracking this parcel")
                 self.store.record_fetch(r, now)
                 results[r.number] = r
-            for entry in data.get("rejected") or []:
-                n = normalise_number(entry.get("number")) if isinstance(entry, dict) else ""
-                if n not in batch:
-                    continue
+            for n, code, entry in _rejected(data, batch):
                 answered.add(n)
-                code = _error_code(entry)
                 last = self.store.last_good(n)
                 if code == NO_INFO_YET:
                     r = (replace(last, provider_state="pending", error="") if last else
