@@ -207,10 +207,14 @@ class GoogleSheetsBackend:
         self.label = f"Google Sheet {spreadsheet_id[:8]}…" if len(spreadsheet_id) > 8 else f"Google Sheet {spreadsheet_id}"
         self._meta: dict[str, TabMeta] | None = None  # from the last read, used by apply
 
-    def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def _call(self, fn: Callable[..., Any], *args: Any, keep_400: bool = False, **kwargs: Any) -> Any:
+        """Run one API call, turning Google errors into our one-line errors (a 400 is passed
+        through as ``APIError`` when the caller knows how to recover from it)."""
         try:
             return fn(*args, **kwargs)
         except APIError as err:
+            if keep_400 and err.response.status_code == 400:
+                raise
             raise access_error(err, self.spreadsheet_id, self.account) from None
         except RefreshError:
             raise CredentialsError("Google refused to issue an access token for these credentials: check the "
@@ -237,23 +241,24 @@ class GoogleSheetsBackend:
         if self._meta is None:  # apply without a read first: one extra metadata read
             _snap, self._meta = parse_spreadsheet(self._get(META_FIELDS))
             result.api_calls += 1
-        meta = self._meta
         touched = [t for t in dict.fromkeys([w.tab for w in plan.cells] + [a.tab for a in plan.appends]
-                                            + [r.title for r in plan.reports]) if t in meta]
-        fresh = self._reread(touched)
-        result.api_calls += bool(touched)
+                                            + [r.title for r in plan.reports]) if t in self._meta]
+        fresh, calls = self._reread(touched)
+        result.api_calls += calls
         placed = place(plan, fresh)
-        appended = append_rows(plan, fresh)
-        result.skipped = list(placed.skipped)
+        creating = {t.title for t in plan.new_tabs}
+        appended = {t: v for t, v in append_rows(plan, fresh).items() if t in fresh or t in creating}
+        result.skipped = list(placed.skipped) + [f"{a.tab} new row: the tab is gone" for a in plan.appends
+                                                  if a.tab not in fresh and a.tab not in creating]
         structure = self._structure_requests(plan, fresh, placed.cells, appended)
         if structure:
-            self._call(self.http.batch_update, self.spreadsheet_id, {"requests": structure})
-            result.api_calls += 1
+            result.api_calls += self._layout_write(plan, fresh, placed.cells, appended, structure)
         cells: Cells = {}
         for source in (placed.cells, appended):
             for tab, items in source.items():
                 cells.setdefault(tab, []).extend(items)
-        data = value_ranges(cells) + [report_range(r, fresh.get(r.title)) for r in plan.reports]
+        data = value_ranges(cells) + [report_range(r, fresh.get(r.title)) for r in plan.reports
+                                      if r.title in fresh or r.title in self._meta]
         if data:
             self._call(self.http.values_batch_update, self.spreadsheet_id,
                        {"valueInputOption": "RAW", "data": data})
@@ -262,13 +267,46 @@ class GoogleSheetsBackend:
         result.appended = sum(len({row for row, *_ in v}) for v in appended.values())
         return result
 
-    def _reread(self, tabs: list[str]) -> dict[str, Grid]:
+    def _relearn_tabs(self) -> None:
+        """Fetch the tab list again (a person deleted, renamed or added tabs since the read)."""
+        _snap, self._meta = parse_spreadsheet(self._get(META_FIELDS))
+
+    def _layout_write(self, plan, fresh, placed, appended, structure) -> int:
+        """The one layout batchUpdate; returns the calls it cost.
+
+        If Google says a tab "already exists", an earlier attempt whose reply was lost did
+        land: learn the tabs again and send only what is still missing (once).
+        """
+        try:
+            self._call(self.http.batch_update, self.spreadsheet_id, {"requests": structure}, keep_400=True)
+            return 1
+        except APIError as err:
+            if "already exists" not in str(err.error.get("message", "")):
+                raise access_error(err, self.spreadsheet_id, self.account) from None
+        self._relearn_tabs()
+        rest = self._structure_requests(plan, fresh, placed, appended)
+        if rest:
+            self._call(self.http.batch_update, self.spreadsheet_id, {"requests": rest})
+        return 2 + bool(rest)
+
+    def _reread(self, tabs: list[str]) -> tuple[dict[str, Grid], int]:
+        """Fresh values of ``tabs`` (one batchGet) and the calls it cost. A 400 means a person
+        deleted or renamed one of them since the read: learn the tabs again and re-read the rest."""
         if not tabs:
-            return {}
-        resp = self._call(self.http.values_batch_get, self.spreadsheet_id,
-                          [absolute_range_name(t) for t in tabs],
-                          params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
-                                  "majorDimension": "ROWS"})
+            return {}, 0
+        try:
+            return self._call(self._values, tabs, keep_400=True), 1
+        except APIError:
+            pass
+        self._relearn_tabs()
+        still = [t for t in tabs if t in self._meta]
+        return (self._call(self._values, still), 3) if still else ({}, 2)
+
+    def _values(self, tabs: list[str]) -> dict[str, Grid]:
+        resp = self.http.values_batch_get(
+            self.spreadsheet_id, [absolute_range_name(t) for t in tabs],
+            params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
+                    "majorDimension": "ROWS"})
         meta = self._meta or {}
         return {t: Grid(t, trimmed_rows(vr.get("values") or []), meta[t].sheet_id, meta[t].hidden)
                 for t, vr in zip(tabs, resp.get("valueRanges") or [])}

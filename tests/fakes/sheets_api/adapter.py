@@ -131,6 +131,11 @@ class FakeSheetsAPI(ValuesMixin, BatchUpdateMixin, BaseAdapter):
     def human_delete_rows(self, tab: str, start: int, n: int = 1) -> None:
         self._dimension(self._only().by_title(tab), "ROWS", start - 1, start - 1 + n, insert=False)
 
+    def human_delete_tab(self, tab: str) -> None:
+        """Delete a whole tab, as a person can from the tab's menu."""
+        book = self._only()
+        book.sheets.remove(book.by_title(tab))
+
     def human_sort(self, tab: str, col: int | str, *, descending: bool = False, header_rows: int = 1) -> None:
         """Sort the rows below the header by one column (1-based number or letters), blanks last."""
         sheet = self._only().by_title(tab)
