@@ -124,7 +124,7 @@ class FakeSeventeenTrack(BaseAdapter):
         endpoint = request.url[len(BASE):]
         body = json.loads(request.body)
         assert isinstance(body, list), "17TRACK endpoints take a JSON array"
-        assert 1 <= len(body) <= 40, f"{len(body)} items in one request (1-40 allowed)"
+        assert 0 < len(body) <= 40, f"{len(body)} items in one request (1-40 allowed)"
         assert all(isinstance(i, dict) and isinstance(i.get("number"), str) for i in body)
         now = self.clock.now()
         self._times = [t for t in self._times if now - t < 1.0 - 1e-9]
