@@ -169,18 +169,9 @@ def test_window_choice_table(issue, resolution, window):
 
 def test_next_action_never_starts_a_finding_with_a_bare_colon():
     """Regression: a code-less window finding printed as ': W1: inside 24 h ...'."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from sheets_automation.policy import Policy, WorkCalendar, evaluate_cases
-    from sheets_automation.policy.frames import letters_for, typed_frame
-
-    tz = ZoneInfo("Asia/Shanghai")
-    cases = typed_frame("cases", [{"case_id": "CS-1", "order_id": "#1", "issue_type": "cancel",
-                                   "requested_resolution": "cancel", "status": "waiting_client",
-                                   "paid_at": "2025-03-01 10:00", "opened_at": "2025-03-01 12:00"}], tz=tz)
-    out = evaluate_cases(cases, now=datetime(2025, 3, 1, 13, tzinfo=tz), tz=tz, policy=Policy(),
-                         calendar=WorkCalendar(), letters=letters_for("cases"), parse_issues=[])
+    out = evaluate([{"case_id": "CS-1", "issue_type": "cancel", "requested_resolution": "cancel",
+                     "status": "waiting_client", "paid_at": "2025-03-01 10:00", "opened_at": "2025-03-01 12:00"}],
+                   "2025-03-01 13:00")
     parts = out["next_action"].iloc[0].split(" | ")
     assert len(parts) >= 2 and all(p and not p.startswith(":") for p in parts)
     assert any(p.startswith("W1: inside 24 h") for p in parts)
@@ -195,18 +186,9 @@ def test_next_action_never_starts_a_finding_with_a_bare_colon():
     ("none", "Waiting · approved: carry out", "resolved"),
 ])
 def test_an_approved_case_says_what_is_left_to_do(resolution, alert, rule):
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from sheets_automation.policy import Policy, WorkCalendar, evaluate_cases
-    from sheets_automation.policy.frames import letters_for, typed_frame
-
-    tz = ZoneInfo("Asia/Shanghai")
-    cases = typed_frame("cases", [{"case_id": "CS-1", "order_id": "#1", "issue_type": "damaged", "status": "approved",
-                                   "requested_resolution": resolution, "paid_at": "2025-03-01 10:00",
-                                   "delivered_at": "2025-03-04 10:00", "opened_at": "2025-03-05 10:00",
-                                   "evidence_links": "a.jpg b.jpg c.jpg"}], tz=tz)
-    out = evaluate_cases(cases, now=datetime(2025, 3, 5, 12, tzinfo=tz), tz=tz, policy=Policy(),
-                         calendar=WorkCalendar(), letters=letters_for("cases"), parse_issues=[])
+    out = evaluate([{"case_id": "CS-1", "issue_type": "damaged", "status": "approved",
+                     "requested_resolution": resolution, "paid_at": "2025-03-01 10:00",
+                     "delivered_at": "2025-03-04 10:00", "opened_at": "2025-03-05 10:00",
+                     "evidence_links": "a.jpg b.jpg c.jpg"}], "2025-03-05 12:00")
     assert out["alert"].iloc[0] == alert and out["alert_colour"].iloc[0] == "blue"
     assert out["next_action"].iloc[0].startswith("Approved:") and rule in out["next_action"].iloc[0]

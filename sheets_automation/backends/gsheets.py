@@ -29,7 +29,7 @@ from gspread.utils import absolute_range_name, rowcol_to_a1
 from .. import colours
 from ..errors import ConfigError, CredentialsError
 from ..schema import TabSchema, normalise_header
-from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, ReportChart, ReportTab, Snapshot, WritePlan
+from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, ReportChart, ReportTab, Snapshot, WritePlan, trim_rows
 from .gsheets_auth import load_credentials
 from .gsheets_http import DEFAULT_MAX_RETRIES, RetryingHTTPClient, access_error, cell_text
 from .placement import append_rows, place
@@ -63,15 +63,7 @@ class TabMeta:
 
 def trimmed_rows(rows: Sequence[Sequence[Any]]) -> tuple[tuple[str, ...], ...]:
     """Cells through :func:`cell_text`, trailing blank cells and rows dropped."""
-    out = []
-    for row in rows:
-        texts = [cell_text(v) for v in row]
-        while texts and texts[-1] == "":
-            texts.pop()
-        out.append(tuple(texts))
-    while out and not out[-1]:
-        out.pop()
-    return tuple(out)
+    return trim_rows([cell_text(v) for v in row] for row in rows)
 
 
 def _alert_rules(sheet: dict) -> dict[int, set[str]]:

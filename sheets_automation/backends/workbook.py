@@ -28,7 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .. import colours as colour_code
 from ..errors import SpreadsheetAccessError
 from ..schema import TabSchema
-from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, ReportTab, Snapshot, WritePlan
+from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, ReportTab, Snapshot, WritePlan, trim_rows
 from .placement import append_rows, place
 
 BOT_HEADER_FILL = PatternFill("solid", start_color="EFEFEF", end_color="EFEFEF")
@@ -61,9 +61,7 @@ def set_text(cell, text: str) -> None:
 def _grids(wb) -> dict[str, Grid]:
     out = {}
     for ws in wb.worksheets:
-        rows = tuple(tuple(cell_text(v) for v in r) for r in ws.iter_rows(values_only=True))
-        while rows and not any(rows[-1]):
-            rows = rows[:-1]
+        rows = trim_rows([cell_text(v) for v in r] for r in ws.iter_rows(values_only=True))
         out[ws.title] = Grid(title=ws.title, rows=rows, hidden=ws.sheet_state != "visible")
     return out
 
