@@ -23,6 +23,8 @@ import pandas as pd
 
 SERIAL_EPOCH = datetime(1899, 12, 30)
 _SERIAL_RANGE = (20000.0, 80000.0)  # 1954..2119: anything else is not a plausible date
+YEARS = (1900, 2199)  # a year outside is a typo (2520, 0001, 9999), and beyond pandas' range anyway
+_MAX_OFFSET = timedelta(hours=14)  # real UTC offsets run from -12:00 to +14:00
 
 _ISO_NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -48,7 +50,9 @@ def _from_parts(y, mo, d, h=None, mi=None, s=None, ampm=None):
             elif a == "am" and hour == 12:
                 hour = 0
         dt = datetime(int(y), int(mo), int(d), hour, int(mi or 0), int(s or 0))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if not YEARS[0] <= dt.year <= YEARS[1]:
         return None
     return dt, h is None
 
@@ -95,6 +99,8 @@ def parse_timestamp_text(text: str, tz_name: str, day_first: bool = False):
             sign = -1 if offset[0] == "-" else 1
             digits = offset[1:].replace(":", "")
             off = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            if abs(off) > _MAX_OFFSET or int(digits[2:]) >= 60:
+                return None
         from datetime import timezone
 
         return dt.replace(tzinfo=timezone(off)).astimezone(tz), False
@@ -114,6 +120,7 @@ def parse_timestamps(raw: pd.Series, tz_name: str, day_first: bool = False):
     out = pd.Series(pd.NaT, index=s.index, dtype=f"datetime64[ns, {tz_name}]")
     date_only = pd.Series(False, index=s.index)
     iso = s.str.match(_ISO_NAIVE) & ~blank
+    iso &= pd.to_numeric(s.str[:4].where(iso), errors="coerce").between(*YEARS)  # others: per cell, may be bad
     if iso.any():
         naive = pd.to_datetime(s[iso].str.replace("T", " ", regex=False), errors="coerce", format="ISO8601")
         local = naive.dt.tz_localize(tz, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward")
@@ -130,25 +137,50 @@ def parse_timestamps(raw: pd.Series, tz_name: str, day_first: bool = False):
 
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
-_CURRENCY_JUNK = re.compile(r"^[A-Za-z]{1,3}\$?|[A-Za-z]{3}$|[$€£¥￥₹₩₽元]")
+_SYMBOLS = re.compile(r"[$€£¥￥₹₩₽元]")
+_AFFIX = re.compile(r"^([A-Za-z]*)(.*?)([A-Za-z]*)$")  # letters before and after the digits
+_SHORT_MARKS = frozenset({"US", "HK", "NZ", "AU", "CA", "NT", "RM", "A", "C", "S", "R", "RS"})  # US$, HK$, A$, R$ ...
+MAX_AMOUNT = 1e9  # above: a card, order or phone number pasted in, not money (V5)
+
+
+@lru_cache(maxsize=1)
+def _currency_marks() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies()) | _SHORT_MARKS | {"RMB"}
 
 
 def parse_numbers(raw: pd.Series):
     """Column → ``(float64 series, bad bool series)``.
 
     Accepts thousands separators and currency marks: ``"¥1,299.00"``, ``"USD 12.5"``,
-    ``"1 299,50"`` (a lone comma with 1-2 decimals is a decimal comma).
+    ``"1 299,50"`` (a lone comma with 1-2 decimals is a decimal comma). Letters count only
+    as a currency code (``abc12`` and ``e5`` are bad, V5), and a value above
+    :data:`MAX_AMOUNT` is bad (a 19-digit card number is no amount; see :func:`too_large`).
     """
     s = raw.astype(str).str.strip()
-    blank = s.eq("")
-    cleaned = s.str.replace(_SPACES, "", regex=True).str.replace(_CURRENCY_JUNK, "", regex=True)
+    numbers = _uncapped(s)
+    numbers = numbers.where(numbers.abs() <= MAX_AMOUNT)  # also drops inf (1e400)
+    bad = s.ne("") & numbers.isna()
+    return numbers, bad
+
+
+def _uncapped(s: pd.Series) -> pd.Series:
+    compact = s.str.replace(_SPACES, "", regex=True).str.replace(_SYMBOLS, "", regex=True)
+    parts = compact.str.extract(_AFFIX)
+    marks = _currency_marks()
+    letters_ok = parts[0].str.upper().isin(marks | {""}) & parts[2].str.upper().isin(marks | {""})
+    cleaned = parts[1].fillna("")
     decimal_comma = cleaned.str.match(r"^-?[\d.]*\d,\d{1,2}$") & ~cleaned.str.contains(r"\.\d{1,2}$")
     cleaned = cleaned.where(~decimal_comma, cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
     cleaned = cleaned.str.replace(",", "", regex=False)
-    numbers = pd.to_numeric(cleaned.where(cleaned.str.match(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"), None),
-                            errors="coerce").astype("float64")
-    bad = ~blank & numbers.isna()
-    return numbers, bad
+    numeric = cleaned.str.match(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$") & letters_ok
+    return pd.to_numeric(cleaned.where(numeric, None), errors="coerce").astype("float64")
+
+
+def too_large(text: str) -> bool:
+    """A cell flagged by :func:`parse_numbers` because it is a number above :data:`MAX_AMOUNT`."""
+    return bool(abs(_uncapped(pd.Series([text.strip()])).iloc[0]) > MAX_AMOUNT)  # NaN compares False
 
 
 def parse_integers(raw: pd.Series):

@@ -95,7 +95,7 @@ class TypedTab:
 
 _TYPE_PROBLEMS = {
     "timestamp": ("V2-bad-date", "{h} {v!r} is not a date/time; write it like 2025-03-01 14:00"),
-    "number": ("V5-bad-number", "{h} {v!r} is not a number"),
+    "number": ("V5-bad-number", "{h} {number}"),
     "integer": ("V5-bad-number", "{h} {v!r} is not a whole number"),
     "enum": ("V1-unknown-choice", "{h} {v!r} is not one of: {choices}"),
     "country": ("V6-unknown-country", "{h} {v!r} is not a country; use a name or ISO code like US"),
@@ -107,6 +107,13 @@ _TYPE_PROBLEMS = {
 def _map_distinct(s: pd.Series, fn) -> pd.Series:
     distinct = {v: fn(v) for v in s.unique()}
     return s.map(distinct)
+
+
+def _number_note(text: str) -> str:
+    """A bad amount's note; an implausibly large one is not repeated (it may be a card number)."""
+    if parse.too_large(text):
+        return f"is implausibly large (over {parse.MAX_AMOUNT:,.0f}): a card or order number pasted here?"
+    return f"{text[:60]!r} is not a number"
 
 
 def raw_frame(grid: Grid, layout: TabLayout) -> pd.DataFrame:
@@ -153,7 +160,7 @@ def type_frame(raw: pd.DataFrame, layout: TabLayout, tz_name: str, day_first: bo
             for row in bad.index[bad]:
                 v = s.at[row]
                 issues.append(Issue(code, layout.a1(c.field, row), template.format(
-                    h=c.header, v=v[:60], choices=", ".join(c.values[:8]) + (" …" if len(c.values) > 8 else ""))))
+                    h=c.header, v=v[:60], number=_number_note(v) if c.type == "number" else "", choices=", ".join(c.values[:8]) + (" …" if len(c.values) > 8 else ""))))
     df = pd.DataFrame(out, index=raw.index)
     return df, issues
 
