@@ -59,6 +59,15 @@ def _load(args):
     return load_config(path)
 
 
+def must_exist(config, sheet) -> None:
+    """A workbook that is not there stops the command before anything is created."""
+    if config.backend != "google" and not (sheet.workbook and Path(sheet.workbook).is_file()):
+        from .errors import SpreadsheetAccessError
+
+        raise SpreadsheetAccessError(f"workbook {sheet.workbook} not found: check the path, or create one with "
+                                     f"`sheets-automation init --workbook {sheet.workbook}`")
+
+
 def _sheets(config, name: str | None):
     return [config.spreadsheet(name)] if name else list(config.spreadsheets)
 
@@ -117,7 +126,10 @@ def cmd_run(args) -> int:
     config = _load(args)
     log = (lambda s: None) if args.quiet else (lambda s: print(f"· {s}", file=sys.stderr))
     failed = False
-    for sheet in _sheets(config, args.sheet):
+    sheets = _sheets(config, args.sheet)
+    for sheet in sheets:  # a run that cannot start creates nothing (no data folder, no lock)
+        must_exist(config, sheet)
+    for sheet in sheets:
         if args.dry_run:
             result = run_once(open_backend(config, sheet), config, sheet, jobs, now, dry_run=True, log=log)
         else:  # holds the spreadsheet's lock; records the run and every cell written (audit trail)
@@ -234,6 +246,14 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except SheetsAutomationError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the network or the file system: one line if we know what to say
+        from .failures import one_line
+
+        line = one_line(exc)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; nothing half-written (each write is one batch)", file=sys.stderr)

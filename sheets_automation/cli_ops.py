@@ -89,8 +89,8 @@ def cmd_scheduler(args) -> int:
     if args.once_at or args.once:
         at = _parse_now(args.once_at)
         n = scheduler.once(at)
-        logs.event("once: done", due=n)
-        return 0
+        logs.event("once: done", due=n, failed=scheduler.failed)
+        return 1 if scheduler.failed else 0  # so cron notices
     restore = install_signal_handlers(scheduler)
     try:
         return scheduler.serve()
@@ -181,7 +181,7 @@ def cmd_report(args) -> int:
     for sheet in sheets:
         snapshot = open_backend(config, sheet).read()
         tz_name = sheet.timezone or snapshot.timezone or config.timezone
-        tabs, errors = load_tabs(snapshot, tz_name, config.day_first, shipped_schemas())
+        tabs, errors = load_tabs(snapshot, tz_name, config.day_first, shipped_schemas(), now)
         if "cases" not in tabs:
             print(f"error: {errors.get('cases', 'no Cases tab')}", file=sys.stderr)
             return 1

@@ -185,11 +185,15 @@ def sample_plan(now: datetime, seed: int = 7) -> WritePlan:
 
 def build_demo(folder: Path, now: datetime, log: Callable[[str], None] = lambda s: None) -> Path:
     """Create ``folder/demo.xlsx`` afresh, run every job on it until nothing changes (rows
-    the jobs create are evaluated on the next pass; two or three passes), and return its path."""
+    the jobs create are evaluated on the next pass; two or three passes), and return its path.
+
+    The runs are recorded like any ``run`` (entry ``demo``), so ``status`` and ``history``
+    with ``--workbook folder/demo.xlsx`` show them."""
+    from .audit import AuditStore
     from .backends.workbook import WorkbookBackend
     from .config import workbook_config
     from .jobs import DEFAULT_ORDER
-    from .runner import run_once
+    from .scheduler import execute_run
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "demo.xlsx"
@@ -201,8 +205,10 @@ def build_demo(folder: Path, now: datetime, log: Callable[[str], None] = lambda 
     backend.apply(sample_plan(now))
     backend.init_layout([shipped_schemas()[s] for s in SHIPPED])
     config = workbook_config(path, timezone=TZ, data_dir=folder / ".sheets-automation")
+    store = AuditStore.in_dir(config.data_dir)
     for _ in range(4):
-        result = run_once(backend, config, config.spreadsheets[0], list(DEFAULT_ORDER), now, log=log)
+        _record, result = execute_run(config, config.spreadsheets[0], list(DEFAULT_ORDER), now, store=store,
+                                      entry="demo", log=log)
         for message in result.tab_errors.values():
             log(f"error: {message}")
         if not result.plan:

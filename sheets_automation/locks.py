@@ -1,4 +1,4 @@
-"""One writer per spreadsheet: an OS file lock (``fcntl.flock``) per spreadsheet under ``data_dir``.
+"""One writer per spreadsheet: an OS file lock (``fcntl.flock``) per spreadsheet (see :func:`lock_place`).
 
 Two schedulers, or a scheduler and a manual ``run``, never write the same sheet at once:
 the second waits up to ``wait_seconds``, then gives up with :class:`SheetBusyError` naming
@@ -11,6 +11,7 @@ spreadsheets need a shared lock instead (see docs/deployment.md).
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import time
@@ -32,6 +33,21 @@ def lock_path(data_dir: Path, sheet_name: str) -> Path:
     return Path(data_dir) / "locks" / f"{safe}.lock"
 
 
+def lock_place(config, sheet) -> tuple[Path, str]:
+    """Where the lock of a spreadsheet lives and its name: the thing written, not the config's name.
+
+    A workbook is locked by its resolved path (symlinks and ``..`` followed), in a
+    ``.sheets-automation/locks`` folder beside it, so ``--workbook`` and every config that
+    names the same file share one lock whatever their ``data_dir``. A Google Sheet is locked
+    by its spreadsheet id under ``data_dir``.
+    """
+    if config.backend == "google":
+        return Path(config.data_dir), f"google-{sheet.spreadsheet_id}"
+    real = Path(sheet.workbook).expanduser().resolve()
+    digest = hashlib.sha1(str(real).encode()).hexdigest()[:12]
+    return real.parent / ".sheets-automation", f"{real.name}-{digest}"
+
+
 class SheetLock:
     """Exclusive lock on one spreadsheet; use as a context manager.
 
@@ -40,9 +56,9 @@ class SheetLock:
 
     def __init__(self, data_dir: Path, sheet_name: str, *, wait_seconds: float = DEFAULT_WAIT_SECONDS,
                  poll_seconds: float = 0.2, holder: str = "", sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic):
+                 monotonic: Callable[[], float] = time.monotonic, label: str = ""):
         self.path = lock_path(data_dir, sheet_name)
-        self.sheet_name = sheet_name
+        self.sheet_name = label or sheet_name
         self.wait_seconds = wait_seconds
         self.poll_seconds = poll_seconds
         self.holder = holder or "sheets-automation"

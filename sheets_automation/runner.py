@@ -85,7 +85,7 @@ class RunResult:
         return not self.tab_errors
 
 
-def load_tabs(snapshot, tz_name: str, day_first: bool, schemas: dict[str, TabSchema]):
+def load_tabs(snapshot, tz_name: str, day_first: bool, schemas: dict[str, TabSchema], now: datetime | None = None):
     tabs: dict[str, TypedTab] = {}
     errors: dict[str, str] = {}
     for stem, schema in schemas.items():
@@ -97,7 +97,7 @@ def load_tabs(snapshot, tz_name: str, day_first: bool, schemas: dict[str, TabSch
                             f"(or rename your tab to {schema.tab!r} or {'/'.join(schema.aliases)})")
             continue
         try:
-            tab = typed_tab(grid, schema, tz_name, day_first)
+            tab = typed_tab(grid, schema, tz_name, day_first, now)
         except TabError as exc:
             errors[stem] = str(exc)
             continue
@@ -119,7 +119,7 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     log(f"reading {backend.label} …")
     snapshot = backend.read()
     tz_name = sheet.timezone or snapshot.timezone or config.timezone
-    tabs, tab_errors = load_tabs(snapshot, tz_name, config.day_first, schemas)
+    tabs, tab_errors = load_tabs(snapshot, tz_name, config.day_first, schemas, now)
     rows = {stem: len(t.raw) for stem, t in tabs.items()}
     log("read " + ", ".join(f"{schemas[s].tab} {n} rows" for s, n in rows.items()))
     ctx = RunContext(now=now.astimezone(ZoneInfo(tz_name)), tz_name=tz_name, config=config, sheet=sheet,

@@ -39,7 +39,7 @@ from .audit import AuditStore, RunRecord, audit_settings_from_mapping, entries_f
 from .backends.base import WritePlan
 from .config import Config, SpreadsheetConfig
 from .errors import ConfigError
-from .locks import SheetBusyError, SheetLock
+from .locks import SheetBusyError, SheetLock, lock_place
 
 SCHEDULER_KEYS = {"enabled", "tracking_every_minutes", "rules_every_minutes", "cashback_check_at", "report_at",
                   "make_up_missed", "lock_wait_seconds"}
@@ -213,7 +213,7 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
     base = dict(run_id=run_id, sheet=sheet.name, entry=entry, jobs=tuple(jobs), started=started, trigger=trigger)
     t0 = _time.perf_counter()
     lock_wait = settings_for(config, sheet).lock_wait_seconds if lock_wait is None else lock_wait
-    lock = SheetLock(config.data_dir, sheet.name, wait_seconds=lock_wait, holder=f"{holder} {entry}", sleep=sleep)
+    lock = SheetLock(*lock_place(config, sheet), label=sheet.name, wait_seconds=lock_wait, holder=f"{holder} {entry}", sleep=sleep)
     try:
         lock.acquire()
     except SheetBusyError as exc:
@@ -286,6 +286,7 @@ class SheetScheduler:
         self.open_backend = open_backend
         self.max_sleep = max_sleep  # wake at least this often to notice a stop request
         self.stopping = False
+        self.failed = 0  # runs that failed (an exception or a tab that could not be used)
         self.engine = schedule.Scheduler()
         self.plan = [(sheet, entry, merchant_tz(config, sheet), settings_for(config, sheet))
                      for sheet in config.spreadsheets
@@ -313,8 +314,10 @@ class SheetScheduler:
             logs.event("run skipped: spreadsheet busy", logging.WARNING, **fields, detail=str(exc))
             return None
         except Exception as exc:  # noqa: BLE001 - one failure must not stop the others
+            self.failed += 1
             logs.event("run failed", logging.ERROR, exc=exc, **fields)
             return None
+        self.failed += record.status == "failed"
         level = logging.INFO if record.status == "ok" else logging.ERROR
         logs.event("run finished", level, **fields, status=record.status, cells=record.written,
                    rows_added=record.appended, kept=record.skipped, api_calls=record.api_calls,

@@ -17,6 +17,7 @@ Typed frame contract (what the rules receive), index = sheet row number::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pandas as pd
 from . import codes, parse
@@ -133,8 +134,29 @@ def raw_frame(grid: Grid, layout: TabLayout) -> pd.DataFrame:
     return frame.fillna("")
 
 
-def type_frame(raw: pd.DataFrame, layout: TabLayout, tz_name: str, day_first: bool = False):
-    """Typed frame and parse issues (see module docstring)."""
+# A date people type is implausible (V2) before EARLIEST, or more than a year before the row's
+# anchor (the case's Opened at, the cashback's Agreed at ...; blank anchor: now). It is then
+# read as blank, so no rule declines a claim on a typo (Paid at 2002 on a 2026 sheet, or
+# ``20000`` read as a 1954 serial). Dates after now are V2-in-the-future (policy/validation.py).
+EARLIEST = pd.Timestamp("2000-01-01")
+ANCHORS = {"Cases": "opened_at", "Cashback": "agreed_at", "Reships": "requested_at"}
+_SLACK = pd.Timedelta(days=366)
+
+
+def implausible(values: pd.Series, anchor: pd.Series, now: datetime | None) -> pd.Series:
+    """V2: bool per row, a timestamp before 2000 or more than a year before ``anchor``
+    (``anchor`` blank: ``now``; no ``now``: only the 2000 floor)."""
+    floor = EARLIEST.tz_localize(values.dt.tz)
+    too_old = values < floor
+    if now is not None:
+        reference = anchor.fillna(pd.Timestamp(now).tz_convert(values.dt.tz)) if len(anchor) else anchor
+        too_old |= values < reference - _SLACK
+    return too_old.fillna(False)
+
+
+def type_frame(raw: pd.DataFrame, layout: TabLayout, tz_name: str, day_first: bool = False,
+               now: datetime | None = None):
+    """Typed frame and parse issues (see module docstring); ``now`` enables the anchor check."""
     out: dict[str, pd.Series] = {}
     issues: list[Issue] = []
     for c in layout.schema.columns:
@@ -155,6 +177,11 @@ def type_frame(raw: pd.DataFrame, layout: TabLayout, tz_name: str, day_first: bo
         else:
             values, bad = s.str.strip() if c.type == "id" else s, None
         out[c.field] = values
+        if c.type == "timestamp" and c.owner != "bot" and c.field in layout.col:
+            values, late = _plausible(values, out, layout, now)
+            out[c.field] = values
+            issues += [Issue("V2-implausible-date", layout.a1(c.field, row), f"{c.header} {note}; check the year")
+                       for row, note in late]
         if bad is not None and bad.any() and c.field in layout.col and c.owner != "bot":
             code, template = _TYPE_PROBLEMS[c.type]
             for row in bad.index[bad]:
@@ -165,8 +192,31 @@ def type_frame(raw: pd.DataFrame, layout: TabLayout, tz_name: str, day_first: bo
     return df, issues
 
 
-def typed_tab(grid: Grid, schema: TabSchema, tz_name: str, day_first: bool = False) -> TypedTab:
+def _plausible(values, out, layout, now):
+    """``values`` with implausible dates blanked, and (row, note) for each (see :func:`implausible`)."""
+    anchor_field = ANCHORS.get(layout.schema.tab)
+    anchor = out.get(anchor_field)  # schemas list the anchor before the dates checked against it
+    if anchor is None:
+        anchor = pd.Series(pd.NaT, index=values.index, dtype=values.dtype)
+    mask = implausible(values, anchor, now)
+    if not mask.any():
+        return values, []
+    what = {f: layout.schema.column(f).header for f in (anchor_field,) if f}
+    notes = []
+    for row in mask.index[mask]:
+        day = values.at[row].strftime("%Y-%m-%d")
+        if values.at[row] < EARLIEST.tz_localize(values.dt.tz):
+            notes.append((row, f"{day} is before 2000"))
+        elif pd.notna(anchor.at[row]):
+            notes.append((row, f"{day} is more than a year before {what[anchor_field]} {anchor.at[row]:%Y-%m-%d}"))
+        else:
+            notes.append((row, f"{day} is more than a year ago"))
+    return values.mask(mask), notes
+
+
+def typed_tab(grid: Grid, schema: TabSchema, tz_name: str, day_first: bool = False,
+              now: datetime | None = None) -> TypedTab:
     layout = layout_of(grid, schema)
     raw = raw_frame(grid, layout)
-    df, issues = type_frame(raw, layout, tz_name, day_first)
+    df, issues = type_frame(raw, layout, tz_name, day_first, now)
     return TypedTab(layout=layout, grid=grid, raw=raw, df=df, issues=issues)
