@@ -5,6 +5,7 @@ environment variable. ``config.example.toml`` documents every key.
 """
 from __future__ import annotations
 
+import importlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +15,20 @@ from .errors import ConfigError
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 BACKENDS = ("workbook", "google")
-_TOP_KEYS = {"backend", "timezone", "day_first", "data_dir", "google", "tracking", "messages", "policy", "spreadsheets",
-             "scheduler", "audit", "report"}
-_SHEET_KEYS = {"name", "workbook", "spreadsheet_id", "timezone", "policy", "tracking", "scheduler", "report"}
+# Each settings section and the function that checks it, ``(mapping, prefix) -> (settings, errors)``;
+# per-spreadsheet overrides merge over the top level and are checked the same way. A new
+# section is one line here (plus its dataclass field below). Checked at load, so a typo
+# such as ``w2_dayz = 3`` stops every command with the key's name, not only a job.
+SECTIONS: dict[str, str] = {
+    "policy": "sheets_automation.policy.settings:policy_from_mapping",
+    "tracking": "sheets_automation.tracking.settings:tracking_settings_from_mapping",
+    "scheduler": "sheets_automation.scheduler:schedule_settings_from_mapping",
+    "audit": "sheets_automation.audit:audit_settings_from_mapping",
+    "report": "sheets_automation.report.settings:report_settings_from_mapping",
+}
+SHEET_SECTIONS = ("policy", "tracking", "scheduler", "report")  # may be overridden per spreadsheet
+_TOP_KEYS = {"backend", "timezone", "day_first", "data_dir", "google", "messages", "spreadsheets", *SECTIONS}
+_SHEET_KEYS = {"name", "workbook", "spreadsheet_id", "timezone", *SHEET_SECTIONS}
 _GOOGLE_KEYS = {"credentials_file", "credentials_env", "timeout_seconds", "max_retries"}
 _MESSAGES_KEYS = {"templates_dir", "enabled"}
 
@@ -80,31 +92,52 @@ class Config:
         return {**self.report, **sheet.report}
 
 
-def _ops_errors(d: dict, sheets: list[dict]) -> list[str]:
-    """Problems in [scheduler], [audit], [report] and their per-spreadsheet overrides."""
-    from .audit import audit_settings_from_mapping
-    from .report.settings import report_settings_from_mapping
-    from .scheduler import schedule_settings_from_mapping
+def _checker(section: str):
+    module, name = SECTIONS[section].split(":")
+    return getattr(importlib.import_module(module), name)  # imported when checked: no import circles
 
+
+def _section_errors(d: dict, sheets: list[dict]) -> list[str]:
+    """Problems in every [section] of :data:`SECTIONS` and in each spreadsheet's overrides."""
     errors: list[str] = []
-    for key in ("scheduler", "audit", "report"):
-        if not isinstance(d.get(key, {}), dict):
+    for key in SECTIONS:
+        top = d.get(key, {})
+        if not isinstance(top, dict):
             errors.append(f"{key}: must be a table")
-    errors += audit_settings_from_mapping(d.get("audit", {}))[1] if isinstance(d.get("audit", {}), dict) else []
-    for i, s in enumerate(sheets):
-        for key, check in (("scheduler", schedule_settings_from_mapping), ("report", report_settings_from_mapping)):
-            top, own = d.get(key, {}), s.get(key, {}) if isinstance(s, dict) else {}
+            continue
+        errors += [e for e in _checker(key)(top, key)[1] if e not in errors]
+        for i, s in enumerate(sheets):
+            own = s.get(key, {}) if isinstance(s, dict) and key in SHEET_SECTIONS else {}
             if not isinstance(own, dict):
                 errors.append(f"spreadsheets[{i}].{key}: must be a table")
-            elif isinstance(top, dict):
-                found = check({**top, **own}, prefix=f"spreadsheets[{i}].{key}" if own else key)[1]
-                errors += [e for e in found if e not in errors]
+            elif own:
+                found = _checker(key)({**top, **own}, f"spreadsheets[{i}].{key}")[1]
+                errors += [e for e in found if e not in errors and not _same_as_top(e, key, i, errors)]
     return errors
+
+
+def _same_as_top(error: str, key: str, i: int, errors: list[str]) -> bool:
+    """A top-level problem repeated under a spreadsheet's prefix (reported once, at the top)."""
+    return error.replace(f"spreadsheets[{i}].{key}", key, 1) in errors
+
+
+def _path(value: object, key: str, base: Path, errors: list[str]) -> Path | None:
+    """A configured path: text, ``~`` expanded, relative to the config file's folder."""
+    if not isinstance(value, str) or not value.strip():
+        errors.append(f"{key}: must be a path (text), e.g. \"data\"")
+        return None
+    return base / Path(value.strip()).expanduser()
 
 
 def workbook_config(path: str | Path, timezone: str = DEFAULT_TIMEZONE, data_dir: Path | None = None) -> Config:
     """The embedded default: one local workbook, simulated tracking, no config file."""
-    p = Path(path)
+    p = Path(path).expanduser()
+    errors: list[str] = []
+    _check_tz(timezone, "--timezone", errors)
+    if p.suffix.lower() not in (".xlsx", ".xlsm"):
+        errors.append(f"--workbook: {str(path)!r} must be an .xlsx file")
+    if errors:
+        raise ConfigError("; ".join(errors))
     return Config(backend="workbook", timezone=timezone, data_dir=data_dir or p.parent / ".sheets-automation",
                   spreadsheets=(SpreadsheetConfig(name=p.stem, workbook=p),), source=str(p))
 
@@ -138,7 +171,7 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
     day_first = d.get("day_first", False)
     if not isinstance(day_first, bool):
         errors.append("day_first: must be true or false")
-    data_dir = base / str(d.get("data_dir", "data"))
+    data_dir = _path(d.get("data_dir", "data"), "data_dir", base, errors) or base / "data"
 
     g = d.get("google", {})
     google = GoogleConfig()
@@ -162,7 +195,7 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
         if isinstance(cred_file, str) and cred_file and "{" in cred_file:
             errors.append("google.credentials_file: put the JSON in a file and name its path; never paste secrets here")
         google = GoogleConfig(
-            credentials_file=str(base / cred_file) if isinstance(cred_file, str) and cred_file else "",
+            credentials_file=str(base / Path(cred_file).expanduser()) if isinstance(cred_file, str) and cred_file else "",
             credentials_env=g.get("credentials_env", "GOOGLE_APPLICATION_CREDENTIALS") if isinstance(g.get("credentials_env", ""), str) else "",
             timeout_seconds=float(timeout), max_retries=retries)
 
@@ -186,8 +219,8 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
     else:
         _unknown(m, _MESSAGES_KEYS, "messages.", errors)
         if m.get("templates_dir"):
-            templates_dir = base / str(m["templates_dir"])
-            if not templates_dir.is_dir():
+            templates_dir = _path(m["templates_dir"], "messages.templates_dir", base, errors)
+            if templates_dir is not None and not templates_dir.is_dir():
                 errors.append(f"messages.templates_dir: {templates_dir} is not a directory")
         enabled = m.get("enabled", True)
         if not isinstance(enabled, bool):
@@ -219,7 +252,7 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
             if not isinstance(s.get("workbook"), str) or not s.get("workbook"):
                 errors.append(f"{p}workbook: required with backend = \"workbook\" (path to the .xlsx file)")
             else:
-                workbook = base / s["workbook"]
+                workbook = base / Path(s["workbook"]).expanduser()
                 if workbook.suffix.lower() not in (".xlsx", ".xlsm"):
                     errors.append(f"{p}workbook: {s['workbook']!r} must be an .xlsx file")
         elif backend == "google":
@@ -237,13 +270,31 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
                                         policy=dict(s.get("policy", {}) if isinstance(s.get("policy", {}), dict) else {}),
                                         tracking=dict(s.get("tracking", {}) if isinstance(s.get("tracking", {}), dict) else {}),
                                         scheduler=_table(s, "scheduler"), report=_table(s, "report")))
-    errors += _ops_errors(d, raw_sheets)
+    errors += _same_target(sheets, backend)
+    errors += _section_errors(d, raw_sheets)
     if errors:
+        errors = list(dict.fromkeys(errors))
         raise ConfigError(f"{source}: {len(errors)} problem(s): " + "; ".join(errors))
     return Config(backend=backend, timezone=timezone, day_first=day_first, data_dir=data_dir, google=google,
                   tracking=dict(tracking), templates_dir=templates_dir, messages_enabled=enabled,
                   policy=dict(policy), spreadsheets=tuple(sheets), source=source,
                   scheduler=_table(d, "scheduler"), audit=_table(d, "audit"), report=_table(d, "report"))
+
+
+def _same_target(sheets: list[SpreadsheetConfig], backend: str) -> list[str]:
+    """Two entries for one workbook (after ``~``, ``..`` and symlinks) or one spreadsheet id."""
+    seen: dict[str, int] = {}
+    errors = []
+    for i, s in enumerate(sheets):
+        if backend == "google":
+            target, key = s.spreadsheet_id, "spreadsheet_id"
+        else:
+            target, key = (str(s.workbook.resolve()) if s.workbook else ""), "workbook"
+        if target and target in seen:
+            errors.append(f"spreadsheets[{i}].{key}: the same {'spreadsheet' if backend == 'google' else 'workbook'} "
+                          f"as spreadsheets[{seen[target]}]; keep one entry per spreadsheet")
+        seen.setdefault(target, i)
+    return errors
 
 
 def _table(d: dict, key: str) -> dict:

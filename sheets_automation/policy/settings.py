@@ -67,6 +67,9 @@ _WHOLE = {"w6_exchanges_per_order", "s2_working_days", "s3_working_days", "s4_ex
           "evidence_photos_max", "trend_weeks"}
 _ZERO_OK = {"s5_working_days", "handling_days", "future_tolerance_minutes"}
 _COUNTRIES = {"calendar_country", "origin_country"}
+# Upper bounds by unit (ten years), so a typo such as 99999999999 is refused at load, not an overflow.
+_MAX_BY_SUFFIX = {"_days": 3653, "_hours": 87672, "_minutes": 5_260_320, "_weeks": 522}
+_MAX_OTHER = 1000  # photos, exchanges per order
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
@@ -95,6 +98,9 @@ def _check(name: str, value: object) -> tuple[object, str | None]:
         return None, expected
     if (name in _WHOLE and int(value) != value) or value < 0 or (value == 0 and name not in _ZERO_OK):
         return None, expected
+    limit = next((m for suffix, m in _MAX_BY_SUFFIX.items() if name.endswith(suffix)), _MAX_OTHER)
+    if value > limit and name != "after_service_rate_target":
+        return None, f"must be at most {limit} (ten years)" if limit != _MAX_OTHER else f"must be at most {limit}"
     if name == "after_service_rate_target" and value >= 1:
         return None, "must be a fraction below 1 (0.002 = 0.2 %)"
     return (int(value) if name in _WHOLE else value), None
