@@ -189,7 +189,29 @@ def type_frame(raw: pd.DataFrame, layout: TabLayout, tz_name: str, day_first: bo
                 issues.append(Issue(code, layout.a1(c.field, row), template.format(
                     h=c.header, v=v[:60], number=_number_note(v) if c.type == "number" else "", choices=", ".join(c.values[:8]) + (" …" if len(c.values) > 8 else ""))))
     df = pd.DataFrame(out, index=raw.index)
-    return df, issues
+    return df, issues + duplicate_keys(raw, layout)
+
+
+def duplicate_keys(raw: pd.DataFrame, layout: TabLayout) -> list[Issue]:
+    """V7: a value of a ``unique`` column (Case ID, tracking number …) on two or more rows; each
+    such row gets an Issue naming the other rows, so neither silently stops updating."""
+    issues: list[Issue] = []
+    for c in layout.schema.columns:
+        if not c.unique or c.field not in layout.col:
+            continue
+        values = raw[c.field].astype(str).str.strip()
+        dup = values.ne("") & values.duplicated(keep=False)
+        if not dup.any():
+            continue
+        rows_of = values[dup].groupby(values[dup], sort=False).groups  # value -> rows, only the duplicated ones
+        for value, rows in rows_of.items():
+            for row in rows:
+                others = [str(r) for r in rows if r != row]
+                shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+                issues.append(Issue("V7-duplicate-key", layout.a1(c.field, row),
+                                    f"{c.header} {value[:40]!r} is also in row{'s' if len(others) > 1 else ''} {shown}; "
+                                    f"give each row its own {c.header} (clear it to get a new one)"))
+    return issues
 
 
 def _plausible(values, out, layout, now):

@@ -76,6 +76,20 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     tab = layout.title
     keys, usable = assign_keys(typed)
     raw_keys = typed.raw[schema.key].astype(str).str.strip()
+    shared = keys.ne("") & keys.duplicated(keep=False)  # V7: fingerprints kept by row position
+    written_anywhere = _fingerprints_by_field(state, schema.tab) if shared.any() else {}
+
+    def last_written(row: int, fname: str) -> set:
+        """Fingerprints the cell may hold if the automation wrote it: by key or, while the key is
+        shared with another row (V7), anything written in this column of the tab (evidence enough:
+        a person's own text does not hash like the automation's)."""
+        if shared.at[row]:
+            return written_anywhere.get(fname, set())
+        found = {state.get(row_key(schema.tab, f"@{row}")).get(fname)}
+        if usable.at[row]:
+            found.add(state.get(row_key(schema.tab, keys.at[row])).get(fname))
+        return found - {None}
+
     desired = out.values.reindex(typed.raw.index)
     if schema.key in layout.col:  # generated IDs go in as fill-if-blank values
         gen = raw_keys.eq("") & keys.ne("")
@@ -98,9 +112,8 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         differs = has_opinion & have.ne(want.astype(str))
         for row in differs.index[differs]:
             current, new = have.at[row], str(want.at[row])
-            if current != "" and usable.at[row]:
-                last = state.get(row_key(schema.tab, keys.at[row])).get(col.field)
-                if last != fingerprint(current):
+            if current != "" and (usable.at[row] or shared.at[row]):
+                if fingerprint(current) not in last_written(row, col.field):
                     kept += 1
                     continue
             elif current != "":
@@ -115,8 +128,7 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     for row, changes in per_row.items():
         for v in volatile:
             have = str(typed.raw.at[row, v.field])
-            last = state.get(row_key(schema.tab, keys.at[row])).get(v.field) if usable.at[row] else None
-            if have == "" or last == fingerprint(have):
+            if have == "" or fingerprint(have) in last_written(row, v.field):
                 changes.append((v.field, have, checked_at))
     colours = out.colours
     rules = out.rules
@@ -132,8 +144,8 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
                 colour = colours.at[row] or None
             plan.cells.append(CellWrite(tab=tab, ref=ref, header=layout.header[fname], old=old, new=new,
                                         colour=colour, rule=rule))
-        if usable.at[row]:
-            rk = row_key(schema.tab, keys.at[row])
+        if usable.at[row] or shared.at[row]:
+            rk = row_key(schema.tab, keys.at[row] if usable.at[row] else f"@{row}")
             fps = dict(state.get(rk))
             fps.update(adopt.get(row, {}))
             for fname, _old, new in changes:
@@ -150,6 +162,16 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         plan.appends.append(RowAppend(tab=tab, values=tuple((layout.header[f], v) for f, v in values.items() if f in layout.header),
                                       rule=values.get("_rule", "")))
     return kept
+
+
+def _fingerprints_by_field(state: StateTab, tab: str) -> dict[str, set[str]]:
+    """Every fingerprint recorded for ``tab``, by field (one pass over the state tab)."""
+    out: dict[str, set[str]] = {}
+    for rk in state.raw:
+        if rk.startswith(f"{tab}/"):
+            for fname, fp in state.get(rk).items():
+                out.setdefault(fname, set()).add(fp)
+    return out
 
 
 def _plan_state(state: StateTab, updates: dict[str, dict[str, str]], plan: WritePlan) -> None:
