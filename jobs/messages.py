@@ -22,11 +22,11 @@ STATUS_SITUATION = {"InTransit": "in_transit", "OutForDelivery": "in_transit", "
                     "Returned": "returned_to_sender", "Expired": "long_undelivered", "NotFound": "no_update_investigating"}
 
 
-def _case_languages(ctx) -> dict[str, str]:
-    """Language by Case ID and by Order ID, from the Cases tab."""
+def _case_languages(ctx) -> dict[str, str] | None:
+    """Language by Case ID and by Order ID, from the Cases tab (None: the tab could not be read)."""
     cases = ctx.tabs.get("cases")
     if cases is None:
-        return {}
+        return None
     df = cases.df
     out: dict[str, str] = {}
     for case_id, order_id, lang, country in zip(df["case_id"], df["order_id"], df["customer_language"], df["destination_country"]):
@@ -37,11 +37,26 @@ def _case_languages(ctx) -> dict[str, str]:
     return out
 
 
+def _language(langs: dict[str, str] | None, case_id: str, order_id: str, country: str = "") -> str | None:
+    """The linked case's language, else the row's own destination country's, else English; None
+    when the Cases tab could not be read and the row has no country of its own (the message
+    is then left as it is, never rewritten in a guessed language)."""
+    found = (langs or {}).get(case_id) or (langs or {}).get(order_id)
+    if found:
+        return found
+    if country:
+        return pick_language("", country)
+    return "en" if langs is not None else None
+
+
 def _render(ctx, renderer, rows, index) -> tuple[pd.Series, list[str]]:
     texts, problems = [], []
     for situation, language, context in rows:
         if not situation:
             texts.append("")
+            continue
+        if language is None:
+            texts.append(None)  # language unknown (Cases unreadable): no opinion
             continue
         try:
             texts.append(renderer.render(situation, language, context, tz=ctx.tz))
@@ -74,7 +89,7 @@ def run(ctx) -> dict[str, TabOutput]:
         out["cases"], problems = TabOutput(values=pd.DataFrame({"customer_message": texts})), problems + p
     if "cashback" in ctx.tabs:
         df, ev = ctx.tabs["cashback"].df, shared.cashback_eval(ctx)
-        rows = [(s, langs.get(cid) or langs.get(oid, "en"),
+        rows = [(s, _language(langs, cid, oid),
                  _with({"customer_name": "", "order_id": oid, "cashback_reason": reason or "other", "amount": amount,
                         "currency": cur or "USD"}, mc))
                 for s, mc, oid, cid, reason, amount, cur in zip(
@@ -84,7 +99,7 @@ def run(ctx) -> dict[str, TabOutput]:
         out["cashback"], problems = TabOutput(values=pd.DataFrame({"customer_message": texts})), problems + p
     if "reships" in ctx.tabs:
         df, ev = ctx.tabs["reships"].df, shared.reships_eval(ctx)
-        rows = [(s, langs.get(cid) or langs.get(oid, "en"),
+        rows = [(s, _language(langs, cid, oid),
                  _with({"customer_name": "", "order_id": oid, "reship_reason": reason or "customer_request",
                         "new_tracking_number": tn, "tracking_url": TRACKING_URL.format(number=tn)}, mc))
                 for s, mc, oid, cid, reason, tn in zip(ev["message_situation"], ev["message_context"],
@@ -108,7 +123,8 @@ def _logistics(ctx, renderer, langs) -> tuple[TabOutput, list[str]]:
     alert = ev["alert"] if ev is not None else df["alert"]
     days = ev["days_in_transit"] if ev is not None else df["days_in_transit"]
     rows = []
-    for st, al, tn, oid, cid, car, d in zip(status, alert, df["tracking_number"], df["order_id"], df["case_id"], carrier, days):
+    for st, al, tn, oid, cid, car, d, country in zip(status, alert, df["tracking_number"], df["order_id"], df["case_id"],
+                                                     carrier, days, df["destination_country"]):
         situation = STATUS_SITUATION.get(str(st), "")
         if "S10" in str(al):
             situation = "long_undelivered"
@@ -118,6 +134,6 @@ def _logistics(ctx, renderer, langs) -> tuple[TabOutput, list[str]]:
                    "tracking_url": TRACKING_URL.format(number=tn), "expected_date": (ctx.now + pd.Timedelta(days=2)).date(),
                    "pickup_location": "", "pickup_until": (ctx.now + pd.Timedelta(days=7)).date(),
                    "days_in_transit": int(d) if pd.notna(d) else 0}
-        rows.append((situation, langs.get(cid) or langs.get(oid, "en"), context))
+        rows.append((situation, _language(langs, cid, oid, country), context))
     texts, problems = _render(ctx, renderer, rows, df.index)
     return TabOutput(values=pd.DataFrame({"customer_message": texts})), problems
