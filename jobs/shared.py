@@ -142,10 +142,15 @@ def fold_parse_issues(ev: pd.DataFrame, issues: list, *, header_of: dict[str, st
 def alert_with_other_findings(ev: pd.DataFrame) -> pd.Series:
     """For tabs without a Next action column (Cashback, Reships): the Alert label, plus the
     rule and cell of every bad-input finding the label does not already show, so a bad cell
-    stays visible even when a more urgent alert wins."""
+    stays visible even when a more urgent alert wins; the label's own rule gets its cell too
+    ("Needs input · V5 Amount (Cashback!E7)")."""
     out = []
     for alert, issues in zip(ev["alert"], ev["issues"]):
         alert = alert or ""
-        extra = [f"{i.rule} {i.cell}" for i in (issues or []) if i.severity == "error" and i.rule not in alert]
-        out.append(f"{alert} (also {', '.join(dict.fromkeys(extra))})" if extra and alert else alert)
+        errors = [i for i in (issues or []) if i.severity == "error"]
+        own = [i.cell for i in errors if i.rule in alert]
+        extra = [f"{i.rule} {i.cell}" for i in errors if i.rule not in alert]
+        parts = ([", ".join(dict.fromkeys(own))] if own else []) + (
+            [f"also {', '.join(dict.fromkeys(extra))}"] if extra else [])
+        out.append(f"{alert} ({'; '.join(parts)})" if parts and alert else alert)
     return pd.Series(out, index=ev.index, dtype=object)
