@@ -314,8 +314,11 @@ class SheetScheduler:
             logs.event("run skipped: spreadsheet busy", logging.WARNING, **fields, detail=str(exc))
             return None
         except Exception as exc:  # noqa: BLE001 - one failure must not stop the others
+            from .failures import one_line
+
             self.failed += 1
-            logs.event("run failed", logging.ERROR, exc=exc, **fields)
+            line = one_line(exc)  # the network or a folder: the fix, not a traceback
+            logs.event("run failed", logging.ERROR, exc=None if line else exc, **fields, **({"error": line} if line else {}))
             return None
         self.failed += record.status == "failed"
         level = logging.INFO if record.status == "ok" else logging.ERROR

@@ -214,6 +214,9 @@ def test_no_network_to_google_is_one_line(tmp_path, capsys):
     assert main(["run", "--config", str(tmp_path / "c.toml"), "--now", WHEN, "-q"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot reach Google" in err and "check the network or proxy" in err
+    assert main(["scheduler", "--config", str(tmp_path / "c.toml"), "--once-at", WHEN, "--log-level", "ERROR"]) == 1
+    logged = capsys.readouterr().err
+    assert "cannot reach Google" in logged and "Traceback" not in logged and "127.0.0.1" not in logged
 
 
 @pytest.mark.parametrize("make, words", [
