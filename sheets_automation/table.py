@@ -16,6 +16,7 @@ Typed frame contract (what the rules receive), index = sheet row number::
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -95,7 +96,7 @@ class TypedTab:
 
 
 _TYPE_PROBLEMS = {
-    "timestamp": ("V2-bad-date", "{h} {v!r} is not a date/time; write it like 2025-03-01 14:00"),
+    "timestamp": ("V2-bad-date", "{h} {date}"),
     "number": ("V5-bad-number", "{h} {number}"),
     "integer": ("V5-bad-number", "{h} {v!r} is not a whole number"),
     "enum": ("V1-unknown-choice", "{h} {v!r} is not one of: {choices}"),
@@ -108,6 +109,14 @@ _TYPE_PROBLEMS = {
 def _map_distinct(s: pd.Series, fn) -> pd.Series:
     distinct = {v: fn(v) for v in s.unique()}
     return s.map(distinct)
+
+
+def _date_note(text: str) -> str:
+    """A bad date's note; a year outside :data:`parse.YEARS` (2520, 0001) says so."""
+    years = [int(y) for y in re.findall(r"(?<!\d)(\d{4})(?!\d)", text)]
+    if years and not all(parse.YEARS[0] <= y <= parse.YEARS[1] for y in years):
+        return f"{text[:60]!r} has a year outside {parse.YEARS[0]}-{parse.YEARS[1]}; check the year"
+    return f"{text[:60]!r} is not a date/time; write it like 2025-03-01 14:00"
 
 
 def _number_note(text: str) -> str:
@@ -187,7 +196,7 @@ def type_frame(raw: pd.DataFrame, layout: TabLayout, tz_name: str, day_first: bo
             for row in bad.index[bad]:
                 v = s.at[row]
                 issues.append(Issue(code, layout.a1(c.field, row), template.format(
-                    h=c.header, v=v[:60], number=_number_note(v) if c.type == "number" else "", choices=", ".join(c.values[:8]) + (" …" if len(c.values) > 8 else ""))))
+                    h=c.header, v=v[:60], number=_number_note(v) if c.type == "number" else "", date=_date_note(v) if c.type == "timestamp" else "", choices=", ".join(c.values[:8]) + (" …" if len(c.values) > 8 else ""))))
     df = pd.DataFrame(out, index=raw.index)
     return df, issues + duplicate_keys(raw, layout)
 

@@ -111,3 +111,46 @@ def test_serial_epoch_matches_cassette_facts():
     for serial, day in (("43831", datetime(2020, 1, 1)), ("36162", datetime(1999, 1, 2))):
         v, _, _ = parse.parse_timestamps(pd.Series([serial]), "UTC")
         assert v.iloc[0] == day.replace(tzinfo=ZoneInfo("UTC"))
+
+
+@pytest.mark.parametrize("text, ok", [
+    ("1899-12-31", False), ("1900-01-01", True), ("2199-12-31 23:59", True), ("2200-01-01", False),
+    ("2520-03-01", False), ("0001-01-01", False), ("9999-12-31", False), ("2520年11月20日", False),
+    ("2520/3/1 10:00", False), ("31/12/9999", False),
+    ("2025-03-01T10:00+14:00", True), ("2025-03-01T10:00-12:00", True), ("2025-03-01T10:00+14:01", False),
+    ("2025-03-01T10:00+24:00", False), ("2025-03-01T10:00+05:75", False),
+])
+def test_timestamp_years_and_offsets_have_bounds_not_crashes(text, ok):
+    """Issue 13: out of pandas' range or beyond real UTC offsets is a bad cell (V2), never an exception."""
+    values, _, bad = parse.parse_timestamps(pd.Series([text, "2025-03-01"]), SH)
+    assert bool(bad.iloc[0]) is not ok and pd.isna(values.iloc[0]) is not ok
+    assert values.iloc[1].year == 2025  # the column's other cells are read
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1000000000", 1e9), ("1000000001", None), ("1e27", None), ("6222021234567890123", None), ("1e400", None),
+    ("abc12", None), ("e5", None), ("12abc", None), ("5e", None), ("RMB 30", 30.0), ("12 usd", 12.0),
+    ("HK$5", 5.0), ("NaN", None), ("inf", None),
+])
+def test_amounts_letters_only_as_currency_and_a_plausible_size(text, expected):
+    values, bad = parse.parse_numbers(pd.Series([text]))
+    if expected is None:
+        assert bad.iloc[0] and pd.isna(values.iloc[0])
+    else:
+        assert not bad.iloc[0] and values.iloc[0] == expected
+
+
+@pytest.mark.parametrize("text, large", [("6222021234567890123", True), ("1e27", True), ("abc12", False), ("12", False)])
+def test_too_large_tells_a_pasted_number_from_junk(text, large):
+    assert parse.too_large(text) is large
+
+
+def test_implausible_dates_before_2000_or_a_year_before_the_anchor():
+    from sheets_automation.table import implausible
+
+    tz = ZoneInfo(SH)
+    stamps = pd.Series(pd.to_datetime(["1954-10-03", "2024-03-01", "2024-02-20", "2025-03-01", None]).tz_localize(tz))
+    anchor = pd.Series(pd.to_datetime(["2025-03-01", "2025-03-01", "2025-03-01", None, None]).tz_localize(tz))
+    now = datetime(2026, 1, 1, tzinfo=tz)
+    assert implausible(stamps, anchor, now).tolist() == [True, False, True, False, False]
+    assert implausible(stamps, anchor, None).tolist() == [True, False, False, False, False]
