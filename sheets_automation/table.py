@@ -196,7 +196,9 @@ def type_frame(raw: pd.DataFrame, layout: TabLayout, tz_name: str, day_first: bo
             for row in bad.index[bad]:
                 v = s.at[row]
                 issues.append(Issue(code, layout.a1(c.field, row), template.format(
-                    h=c.header, v=v[:60], number=_number_note(v) if c.type == "number" else "", date=_date_note(v) if c.type == "timestamp" else "", choices=", ".join(c.values[:8]) + (" …" if len(c.values) > 8 else ""))))
+                    h=c.header, v=v[:60], number=_number_note(v) if c.type == "number" else "",
+                    date=_date_note(v) if c.type == "timestamp" else "",
+                    choices=", ".join(c.values[:8]) + (" …" if len(c.values) > 8 else ""))))
     df = pd.DataFrame(out, index=raw.index)
     return df, issues + duplicate_keys(raw, layout)
 
@@ -227,19 +229,20 @@ def _plausible(values, out, layout, now):
     """``values`` with implausible dates blanked, and (row, note) for each (see :func:`implausible`)."""
     anchor_field = ANCHORS.get(layout.schema.tab)
     anchor = out.get(anchor_field)  # schemas list the anchor before the dates checked against it
+    # (the anchor column itself is compared with itself, so it gets only the 2000 floor)
     if anchor is None:
         anchor = pd.Series(pd.NaT, index=values.index, dtype=values.dtype)
     mask = implausible(values, anchor, now)
     if not mask.any():
         return values, []
-    what = {f: layout.schema.column(f).header for f in (anchor_field,) if f}
+    anchor_header = layout.schema.column(anchor_field).header if anchor_field else ""
     notes = []
     for row in mask.index[mask]:
         day = values.at[row].strftime("%Y-%m-%d")
         if values.at[row] < EARLIEST.tz_localize(values.dt.tz):
             notes.append((row, f"{day} is before 2000"))
         elif pd.notna(anchor.at[row]):
-            notes.append((row, f"{day} is more than a year before {what[anchor_field]} {anchor.at[row]:%Y-%m-%d}"))
+            notes.append((row, f"{day} is more than a year before {anchor_header} {anchor.at[row]:%Y-%m-%d}"))
         else:
             notes.append((row, f"{day} is more than a year ago"))
     return values.mask(mask), notes
