@@ -9,7 +9,6 @@ from openpyxl import load_workbook
 from sheets_automation.backends.base import STATE_TAB
 from sheets_automation.cli import main
 from sheets_automation.report.layout import TITLE
-from tests.fakes.sheets_api import FakeSheetsAPI  # noqa: F401  (the fake the Google half runs on)
 from tests.test_report_backends import ChartingSheetsAPI, google_run, google_tabs
 from tests.test_scheduler import NOW, small_workbook
 

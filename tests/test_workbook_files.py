@@ -14,7 +14,6 @@ import zipfile
 from datetime import datetime
 
 import openpyxl
-import pytest
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.utils import get_column_letter
