@@ -1,10 +1,17 @@
-"""Local workbook backend (.xlsx via openpyxl): the embedded default, fully offline.
+"""Local workbook backend (.xlsx/.xlsm): the embedded default, fully offline.
 
+- Reads values with python-calamine (:mod:`.workbook_read`); loads the file with openpyxl
+  only to write, once, under the run's lock, and only when the plan is not empty: an idle
+  run never builds openpyxl cells (issue #15). When the file has not changed since the
+  read, that read is the fresh grid placement works on; otherwise it is read again.
+- Keeps what people made: rich text, an .xlsm's macros, formulas' last results
+  (:mod:`.workbook_formulas`); never writes into a merged range (placement names it).
 - Keeps what it does not own: other tabs, formulas, people's formatting, column widths.
   (openpyxl drops a few Excel features it cannot read, such as images and pivot caches;
   keep those in another file.)
-- Saves atomically: a temporary file in the same folder, flushed, then renamed over the
-  original, so a crash leaves either the old or the new workbook, never a broken one.
+- Saves atomically (:mod:`.workbook_save`): a temporary file in the same folder, flushed, then
+  renamed over the original (a symlink's target), so a crash leaves either the old or the new
+  workbook, never a broken one; a read-only file, a full disk or an unwritable folder is one line.
 - Refuses to write while Excel (``~$name.xlsx``) or LibreOffice (``.~lock.name.xlsx#``)
   holds the file.
 - Text is stored as text: a customer message starting with ``=`` never becomes a formula.
