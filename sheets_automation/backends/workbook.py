@@ -24,22 +24,16 @@ from pathlib import Path
 from typing import Sequence
 from zipfile import BadZipFile
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import colours as colour_code
 from ..errors import SpreadsheetAccessError
 from ..schema import TabSchema, normalise_header
 from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, ReportTab, RowAppend, Snapshot, WritePlan
 from .placement import append_rows, place
-from .workbook_formulas import Cached, cached_formula_values, formula_texts, restore_cached_values
 from .workbook_read import CalamineError, read_grids
 from .workbook_save import atomic_save, check_writable, real_path, remove_stale_temp_files
 
-BOT_HEADER_FILL = PatternFill("solid", start_color="EFEFEF", end_color="EFEFEF")
+BOT_HEADER_FILL = "EFEFEF"  # header cells of columns the automation fills
 
 
 def set_text(cell, text: str) -> None:
@@ -82,6 +76,9 @@ class WorkbookBackend:
     def _load(self):
         """The whole workbook for editing (the one full openpyxl load of a writing run). Rich
         text in people's cells stays rich; an .xlsm keeps its macros."""
+        from openpyxl import load_workbook  # imported only by runs that write: an idle run never needs it
+        from openpyxl.utils.exceptions import InvalidFileException
+
         self._check_found()
         try:
             return load_workbook(self.path, rich_text=True, keep_vba=self.path.suffix.lower() == ".xlsm")
@@ -120,6 +117,9 @@ class WorkbookBackend:
         result = ApplyResult()
         if not plan:
             return result
+        from openpyxl.styles import PatternFill
+
+        from .workbook_formulas import cached_formula_values
         self._check_unlocked()
         check_writable(self.path)
         self._remove_stale_temp_files()
@@ -164,9 +164,11 @@ class WorkbookBackend:
     def _remove_stale_temp_files(self) -> None:
         remove_stale_temp_files(self.path)
 
-    def _save(self, wb, mtime_before: int, cached: Cached | None = None) -> None:
+    def _save(self, wb, mtime_before: int, cached: dict | None = None) -> None:
         """Atomic save (:func:`.workbook_save.atomic_save`), through a symlink to its target;
         formulas keep the results they had (``cached``, see :mod:`.workbook_formulas`)."""
+        from .workbook_formulas import formula_texts, restore_cached_values
+
         texts = formula_texts(wb, cached or {})
 
         def write(tmp: str) -> None:
@@ -176,6 +178,13 @@ class WorkbookBackend:
         atomic_save(write, self.path, mtime_before, self._check_unlocked)
 
     def init_layout(self, schemas: Sequence[TabSchema]) -> list[str]:
+        from openpyxl import Workbook
+        from openpyxl.comments import Comment
+        from openpyxl.styles import Font, PatternFill
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        from .workbook_formulas import cached_formula_values
+
         done: list[str] = []
         if self.path.exists():
             self._check_unlocked()
@@ -209,7 +218,7 @@ class WorkbookBackend:
                 letter = cell.column_letter
                 ws.column_dimensions[letter].width = max(12, min(40, len(col.header) + 4))
                 if col.owner == "bot" and not col.fill_if_blank:
-                    cell.fill = BOT_HEADER_FILL
+                    cell.fill = PatternFill("solid", start_color=BOT_HEADER_FILL, end_color=BOT_HEADER_FILL)
                     cell.comment = Comment("Filled by sheets-automation. If you type here, the automation "
                                            "leaves your text alone until you clear the cell.", "sheets-automation")
                 if col.type == "enum":
