@@ -107,3 +107,19 @@ def test_an_append_already_in_the_tab_is_not_added_again():
                RowAppend("Logistics", (("Tracking number", "LX1"), ("Case ID", "CS-1"))),
                RowAppend("New tab", (("A", "1"),))]
     assert not_yet_appended(WritePlan(appends=appends), grids) == appends[1:]
+
+
+def test_rich_text_is_detected_only_where_there_is_some(tmp_path):
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    from sheets_automation.backends.workbook_read import has_rich_text
+
+    plain = tmp_path / "plain.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["<r>looks like a run", "row", 1])
+    wb.save(plain)
+    rich = tmp_path / "rich.xlsx"
+    wb.active["B2"] = CellRichText("a ", TextBlock(InlineFont(b=True), "bold"), " word")
+    wb.save(rich)
+    assert (has_rich_text(plain), has_rich_text(rich)) == (False, True)

@@ -30,7 +30,7 @@ from ..errors import SpreadsheetAccessError
 from ..schema import TabSchema, normalise_header
 from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, ReportTab, RowAppend, Snapshot, WritePlan
 from .placement import append_rows, place
-from .workbook_read import CalamineError, read_grids
+from .workbook_read import CalamineError, has_rich_text, read_grids
 from .workbook_save import atomic_save, check_writable, real_path, remove_stale_temp_files
 
 BOT_HEADER_FILL = "EFEFEF"  # header cells of columns the automation fills
@@ -81,7 +81,8 @@ class WorkbookBackend:
 
         self._check_found()
         try:
-            return load_workbook(self.path, rich_text=True, keep_vba=self.path.suffix.lower() == ".xlsm")
+            return load_workbook(self.path, rich_text=has_rich_text(self.path),
+                                 keep_vba=self.path.suffix.lower() == ".xlsm")
         except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
             raise self._unreadable(exc) from None
 
@@ -135,6 +136,7 @@ class WorkbookBackend:
                     ws.sheet_state = "hidden"
                 fresh[tab.title] = Grid(title=tab.title, rows=(tuple(tab.headers),) if tab.headers else ())
         placed = place(plan, fresh)
+        fills: dict = {}
         result.skipped.extend(placed.skipped)
         for tab, cells in placed.cells.items():
             ws = wb[tab]
@@ -142,7 +144,10 @@ class WorkbookBackend:
                 cell = ws.cell(row=row, column=col)
                 set_text(cell, value)
                 if colour:
-                    cell.fill = PatternFill("solid", start_color=colour_code.rgb(colour), end_color=colour_code.rgb(colour))
+                    if colour not in fills:  # one fill object per colour, shared by its cells
+                        fills[colour] = PatternFill("solid", start_color=colour_code.rgb(colour),
+                                                    end_color=colour_code.rgb(colour))
+                    cell.fill = fills[colour]
                 elif colour_code.colour_of(value) is None and value == "" and cell.fill.fill_type == "solid":
                     cell.fill = PatternFill()
                 result.written += 1
@@ -152,7 +157,9 @@ class WorkbookBackend:
             for row, col, value, colour in cells:
                 set_text(ws.cell(row=row, column=col), value)
                 if colour:
-                    ws.cell(row=row, column=col).fill = PatternFill("solid", start_color=colour_code.rgb(colour))
+                    if ("append", colour) not in fills:
+                        fills["append", colour] = PatternFill("solid", start_color=colour_code.rgb(colour))
+                    ws.cell(row=row, column=col).fill = fills["append", colour]
                 appended_rows.add((tab, row))
         result.appended = len(appended_rows)
         for report in plan.reports:

@@ -11,6 +11,8 @@ applied down to row 1,048,576 costs nothing (issue #13).
 """
 from __future__ import annotations
 
+import re
+import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -64,4 +66,27 @@ def read_grids(path: Path) -> dict[str, Grid]:
     return out
 
 
-__all__ = ["CalamineError", "cell_text", "read_grids"]
+_RUN = re.compile(rb"<(?:\w+:)?r>")  # a rich-text run (<r>), not a row (<row ...>)
+
+
+def has_rich_text(path: Path) -> bool:
+    """Whether any string in the workbook carries formatting runs (bold or red words).
+
+    Loading with openpyxl's ``rich_text=True`` keeps them but costs a third more, so it is
+    asked for only when there is rich text to keep. Shared strings (where Excel keeps it) are
+    checked first, then each worksheet (where openpyxl keeps it), chunk by chunk.
+    """
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if n == "xl/sharedStrings.xml" or
+                 (n.startswith("xl/worksheets/") and n.endswith(".xml"))]
+        for name in sorted(names, key=lambda n: n != "xl/sharedStrings.xml"):
+            with archive.open(name) as fh:
+                tail = b""
+                while chunk := fh.read(1 << 20):
+                    if _RUN.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
+__all__ = ["CalamineError", "cell_text", "has_rich_text", "read_grids"]
