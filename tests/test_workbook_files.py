@@ -203,3 +203,15 @@ def test_formula_inputs_read_the_same_after_a_save(demo_copy):
     ws = openpyxl.load_workbook(demo_copy)["Cases"]
     assert ws.cell(row=row, column=paid).value.startswith("=DATE(")
     assert "Paid at" not in str(ws.cell(row=row, column=action).value or "")
+
+
+def test_a_symlinked_workbook_open_in_excel_at_its_target_is_left_alone(demo_copy, tmp_path, capsys):
+    target = tmp_path / "team.xlsx"
+    shutil.move(demo_copy, target)
+    link = tmp_path / "ops-link.xlsx"
+    link.symlink_to(target)
+    (tmp_path / "~$team.xlsx").write_bytes(b"owner")  # Excel's lock file beside the real file
+    before = target.read_bytes()
+    assert run(link) == 1
+    assert "open in Excel or LibreOffice" in capsys.readouterr().err
+    assert target.read_bytes() == before

@@ -52,10 +52,11 @@ class WorkbookBackend:
 
     # -- checks -----------------------------------------------------------------------
     def _lock_file(self) -> Path | None:
-        for name in (f"~${self.path.name}", f".~lock.{self.path.name}#"):
-            candidate = self.path.with_name(name)
-            if candidate.exists():
-                return candidate
+        for path in dict.fromkeys((self.path, real_path(self.path))):  # beside the link and beside its target
+            for name in (f"~${path.name}", f".~lock.{path.name}#"):
+                candidate = path.with_name(name)
+                if candidate.exists():
+                    return candidate
         return None
 
     def _check_unlocked(self) -> None:
