@@ -105,8 +105,11 @@ def summarise(result) -> str:
                      f"added {len(appends)} rows" + (f", rewrote {', '.join(reports)}" if reports else ""))
         if result.applied.api_calls:
             parts.append(f"{result.applied.api_calls} API calls")
-        if result.applied.skipped:
-            parts.append(f"{len(result.applied.skipped)} left alone because people changed them meanwhile")
+        merged = sum(1 for line in result.applied.skipped if "; unmerge " in line)
+        if len(result.applied.skipped) > merged:
+            parts.append(f"{len(result.applied.skipped) - merged} left alone because people changed them meanwhile")
+        if merged:
+            parts.append(f"{merged} not written: in merged ranges (unmerge them)")
     if result.kept:
         parts.append(f"{result.kept} hand-edited bot cells kept")
     parts.append(f"{result.seconds:.1f} s")

@@ -254,7 +254,7 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
             else:
                 workbook = base / Path(s["workbook"]).expanduser()
                 if workbook.suffix.lower() not in (".xlsx", ".xlsm"):
-                    errors.append(f"{p}workbook: {s['workbook']!r} must be an .xlsx file")
+                    errors.append(f"{p}workbook: {s['workbook']!r} must be an .xlsx or .xlsm file")
         elif backend == "google":
             if not isinstance(sid, str) or not sid.strip():
                 errors.append(f"{p}spreadsheet_id: required with backend = \"google\" (the long id in the sheet's URL)")

@@ -22,6 +22,7 @@ from .config import Config, SpreadsheetConfig
 from .errors import TabError
 from .fmt import format_timestamp
 from .schema import TabSchema, shipped_schemas
+from .report_tabs import plan_report_tab
 from .state import StateTab
 from .table import TypedTab, find_grid, typed_tab
 from .writeplan import TabOutput, assign_keys, plan_tab
@@ -108,6 +109,9 @@ def load_tabs(snapshot, tz_name: str, day_first: bool, schemas: dict[str, TabSch
     return tabs, errors
 
 
+JOBS_OF_REPORTS = {"weekly_report": "report"}
+
+
 def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_names: list[str], now: datetime,
              *, dry_run: bool = False, log: Callable[[str], None] = lambda s: None,
              on_applied: Callable[["RunResult"], None] | None = None, services: Services | None = None) -> RunResult:
@@ -145,8 +149,11 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     checked_at = format_timestamp(pd.Series([ctx.now]), tz_name).iloc[0]
     for stem, outs in outputs.items():
         kept += plan_tab(tabs[stem], merge_outputs(outs), state, plan, checked_at)
-    for stem, report in reports.items():
-        plan_report(report, find_grid(snapshot, schemas[stem]) if stem in schemas else None, plan)
+    for stem, report in reports.items():  # only into a tab the automation owns (report_tabs)
+        if stem not in schemas:
+            plan_report(report, None, plan)
+        elif note := plan_report_tab(stem, schemas[stem], report, snapshot, state, plan):
+            notes.append(f"{JOBS_OF_REPORTS.get(stem, stem)}: {note}")
     applied = None
     if plan and not dry_run:
         log(f"writing {len(plan.cells)} cells, {len(plan.appends)} new rows …")

@@ -139,7 +139,8 @@ def test_google_report_adds_a_native_chart_once():
 def test_google_report_rewrite_blanks_what_was_below(extra_rows):
     api = ChartingSheetsAPI()
     tabs = google_tabs()
-    tabs["Weekly report"] = [["old"]] * (80 + extra_rows)
+    tabs["Weekly report"] = [["old"]] * (80 + extra_rows)  # an earlier report: the tab is marked as the automation's
+    tabs["_automation"] = [["Row key", "Fingerprints"], ["report/Weekly report", '{"report": "weekly_report"}']]
     api.add_spreadsheet("sheet-a", "Client A", "Asia/Shanghai", tabs)
     google_run(api, NOW)
     grid = api.grid("sheet-a", "Weekly report")

@@ -31,6 +31,7 @@ class Grid:
     rows: tuple[tuple[str, ...], ...]
     sheet_id: int | None = None
     hidden: bool = False
+    merged: tuple[tuple[int, int, int, int], ...] = ()  # merged ranges (first row, first col, last row, last col)
 
     def cell(self, row: int, col: int) -> str:
         """1-based row and column; blank beyond the ragged edge."""

@@ -5,9 +5,11 @@ is one piece of code (DEVELOPERS.md non-negotiable 3).
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from ..schema import normalise_header
+from ..a1 import column_letter
 from .base import CellWrite, Grid, RowRef, WritePlan
 
 
@@ -31,6 +33,23 @@ class _TabIndex:
             if n and n not in self.cols:
                 self.cols[n] = i
         self._keys: dict[str, dict[str, list[int]]] = {}
+        self._merged: dict[int, list[tuple[int, int, str]]] | None = None
+
+    def merged_range(self, row: int, col: int) -> str:
+        """The A1 range (``Cases!Y10:Y12``) of the merged block holding the cell, or ''."""
+        if not self.grid.merged:
+            return ""
+        if self._merged is None:  # by column: (first row, last row, name), sorted; blocks never overlap
+            self._merged = {}
+            for r1, c1, r2, c2 in self.grid.merged:
+                name = f"{self.grid.title}!{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
+                for c in range(c1, c2 + 1):
+                    self._merged.setdefault(c, []).append((r1, r2, name))
+            for spans in self._merged.values():
+                spans.sort()
+        spans = self._merged.get(col, ())
+        i = bisect.bisect_right(spans, (row, float("inf"), "")) - 1
+        return spans[i][2] if i >= 0 and spans[i][0] <= row <= spans[i][1] else ""
 
     def col(self, header: str) -> int | None:
         return self.cols.get(normalise_header(header))
@@ -97,6 +116,11 @@ def place(plan: WritePlan, grids: dict[str, Grid]) -> Placed:
         col = index.col(w.header)
         if col is None:
             out.skipped.append(f"{describe(w)}: the column is gone")
+            continue
+        merged = index.merged_range(row, col)
+        if merged:  # a merged block shows one value over several rows: never write into one
+            out.skipped.append(f"{describe(w)}: the cell is in merged range {merged}; unmerge {merged} "
+                               "so the automation can write it")
             continue
         if grid.cell(row, col) != w.old:
             out.skipped.append(f"{describe(w)}: someone edited the cell meanwhile; left as they wrote it")

@@ -1,10 +1,17 @@
-"""Local workbook backend (.xlsx via openpyxl): the embedded default, fully offline.
+"""Local workbook backend (.xlsx/.xlsm): the embedded default, fully offline.
 
+- Reads values with python-calamine (:mod:`.workbook_read`); loads the file with openpyxl
+  only to write, once, under the run's lock, and only when the plan is not empty: an idle
+  run never builds openpyxl cells (issue #15). When the file has not changed since the
+  read, that read is the fresh grid placement works on; otherwise it is read again.
+- Keeps what people made: rich text, an .xlsm's macros, formulas' last results
+  (:mod:`.workbook_formulas`); never writes into a merged range (placement names it).
 - Keeps what it does not own: other tabs, formulas, people's formatting, column widths.
   (openpyxl drops a few Excel features it cannot read, such as images and pivot caches;
   keep those in another file.)
-- Saves atomically: a temporary file in the same folder, flushed, then renamed over the
-  original, so a crash leaves either the old or the new workbook, never a broken one.
+- Saves atomically (:mod:`.workbook_save`): a temporary file in the same folder, flushed, then
+  renamed over the original (a symlink's target), so a crash leaves either the old or the new
+  workbook, never a broken one; a read-only file, a full disk or an unwritable folder is one line.
 - Refuses to write while Excel (``~$name.xlsx``) or LibreOffice (``.~lock.name.xlsx#``)
   holds the file.
 - Text is stored as text: a customer message starting with ``=`` never becomes a formula.
@@ -12,43 +19,21 @@
 """
 from __future__ import annotations
 
-import os
-import tempfile
-from datetime import date, datetime, time
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 from zipfile import BadZipFile
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import colours as colour_code
 from ..errors import SpreadsheetAccessError
-from ..schema import TabSchema
-from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, ReportTab, Snapshot, WritePlan, trim_rows
+from ..schema import TabSchema, normalise_header
+from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, ReportTab, RowAppend, Snapshot, WritePlan
 from .placement import append_rows, place
+from .workbook_read import CalamineError, has_rich_text, read_grids
+from .workbook_save import atomic_save, check_writable, real_path, remove_stale_temp_files
 
-BOT_HEADER_FILL = PatternFill("solid", start_color="EFEFEF", end_color="EFEFEF")
-
-
-def cell_text(value: object) -> str:
-    """An openpyxl cell value as the raw text the rest of the product reads."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M" if value.second == 0 and not value.microsecond else "%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    return str(value)
+BOT_HEADER_FILL = "EFEFEF"  # header cells of columns the automation fills
 
 
 def set_text(cell, text: str) -> None:
@@ -56,14 +41,6 @@ def set_text(cell, text: str) -> None:
     cell.value = text if text != "" else None
     if text.startswith("="):
         cell.data_type = "s"
-
-
-def _grids(wb) -> dict[str, Grid]:
-    out = {}
-    for ws in wb.worksheets:
-        rows = trim_rows([cell_text(v) for v in r] for r in ws.iter_rows(values_only=True))
-        out[ws.title] = Grid(title=ws.title, rows=rows, hidden=ws.sheet_state != "visible")
-    return out
 
 
 class WorkbookBackend:
@@ -75,10 +52,11 @@ class WorkbookBackend:
 
     # -- checks -----------------------------------------------------------------------
     def _lock_file(self) -> Path | None:
-        for name in (f"~${self.path.name}", f".~lock.{self.path.name}#"):
-            candidate = self.path.with_name(name)
-            if candidate.exists():
-                return candidate
+        for path in dict.fromkeys((self.path, real_path(self.path))):  # beside the link and beside its target
+            for name in (f"~${path.name}", f".~lock.{path.name}#"):
+                candidate = path.with_name(name)
+                if candidate.exists():
+                    return candidate
         return None
 
     def _check_unlocked(self) -> None:
@@ -87,40 +65,79 @@ class WorkbookBackend:
             raise SpreadsheetAccessError(
                 f"{self.path} is open in Excel or LibreOffice (lock file {lock.name}); close it and run again")
 
-    def _load(self, **kwargs):
+    def _check_found(self) -> None:
         if not self.path.is_file():
             raise SpreadsheetAccessError(f"workbook {self.path} not found: check the path, or create one with "
                                          f"`sheets-automation init --workbook {self.path}`")
+
+    def _unreadable(self, exc: Exception) -> SpreadsheetAccessError:
+        return SpreadsheetAccessError(
+            f"workbook {self.path} cannot be read ({type(exc).__name__}); is it a valid .xlsx file?")
+
+    def _load(self):
+        """The whole workbook for editing (the one full openpyxl load of a writing run). Rich
+        text in people's cells stays rich; an .xlsm keeps its macros."""
+        from openpyxl import load_workbook  # imported only by runs that write: an idle run never needs it
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        self._check_found()
         try:
-            return load_workbook(self.path, **kwargs)
+            return load_workbook(self.path, rich_text=has_rich_text(self.path),
+                                 keep_vba=self.path.suffix.lower() == ".xlsm")
         except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise SpreadsheetAccessError(
-                f"workbook {self.path} cannot be read ({type(exc).__name__}); is it a valid .xlsx file?") from None
+            raise self._unreadable(exc) from None
+
+    def _read_grids(self) -> dict[str, Grid]:
+        self._check_found()
+        try:
+            return read_grids(self.path)
+        except (CalamineError, OSError, ValueError) as exc:
+            raise self._unreadable(exc) from None
+
+    def _signature(self) -> tuple[int, int, int]:
+        st = self.path.stat()
+        return st.st_mtime_ns, st.st_size, st.st_ino
 
     # -- port -------------------------------------------------------------------------
     def read(self) -> Snapshot:
-        wb = self._load(read_only=True, data_only=True)
-        try:
-            return Snapshot(grids=_grids(wb), timezone=None, title=self.path.name)
-        finally:
-            wb.close()
+        """Every tab's values through the fast reader; no openpyxl load (an idle run costs
+        only this)."""
+        signature = self._signature() if self.path.is_file() else None
+        grids = self._read_grids()
+        self._seen = (signature, grids)
+        return Snapshot(grids=grids, timezone=None, title=self.path.name)
+
+    def _fresh_grids(self) -> dict[str, Grid]:
+        """The grids as the file holds them now: the ones :meth:`read` saw when the file has not
+        changed since (same mtime, size and inode), else a fresh fast read."""
+        seen = getattr(self, "_seen", None)
+        if seen is not None and seen[0] == self._signature():
+            return dict(seen[1])
+        return self._read_grids()
 
     def apply(self, plan: WritePlan) -> ApplyResult:
         result = ApplyResult()
         if not plan:
             return result
+        from openpyxl.styles import PatternFill
+
+        from .workbook_formulas import cached_formula_values
         self._check_unlocked()
+        check_writable(self.path)
         self._remove_stale_temp_files()
-        before = self.path.stat().st_mtime_ns
+        before = real_path(self.path).stat().st_mtime_ns
+        fresh = self._fresh_grids()
         wb = self._load()
+        cached = cached_formula_values(wb, self.path)
         for tab in plan.new_tabs:
             if tab.title not in wb.sheetnames:
                 ws = wb.create_sheet(tab.title)
                 ws.append(list(tab.headers))
                 if tab.hidden:
                     ws.sheet_state = "hidden"
-        fresh = _grids(wb)
+                fresh[tab.title] = Grid(title=tab.title, rows=(tuple(tab.headers),) if tab.headers else ())
         placed = place(plan, fresh)
+        fills: dict = {}
         result.skipped.extend(placed.skipped)
         for tab, cells in placed.cells.items():
             ws = wb[tab]
@@ -128,64 +145,72 @@ class WorkbookBackend:
                 cell = ws.cell(row=row, column=col)
                 set_text(cell, value)
                 if colour:
-                    cell.fill = PatternFill("solid", start_color=colour_code.rgb(colour), end_color=colour_code.rgb(colour))
+                    if colour not in fills:  # one fill object per colour, shared by its cells
+                        fills[colour] = PatternFill("solid", start_color=colour_code.rgb(colour),
+                                                    end_color=colour_code.rgb(colour))
+                    cell.fill = fills[colour]
                 elif colour_code.colour_of(value) is None and value == "" and cell.fill.fill_type == "solid":
                     cell.fill = PatternFill()
                 result.written += 1
         appended_rows: set[tuple[str, int]] = set()
-        for tab, cells in append_rows(plan, fresh).items():
+        for tab, cells in append_rows(replace(plan, appends=not_yet_appended(plan, fresh)), fresh).items():
             ws = wb[tab]
             for row, col, value, colour in cells:
                 set_text(ws.cell(row=row, column=col), value)
                 if colour:
-                    ws.cell(row=row, column=col).fill = PatternFill("solid", start_color=colour_code.rgb(colour))
+                    if ("append", colour) not in fills:
+                        fills["append", colour] = PatternFill("solid", start_color=colour_code.rgb(colour))
+                    ws.cell(row=row, column=col).fill = fills["append", colour]
                 appended_rows.add((tab, row))
         result.appended = len(appended_rows)
         for report in plan.reports:
             write_report(wb, report)
         if result.written or result.appended or plan.new_tabs or plan.reports:
-            self._save(wb, before)
+            self._save(wb, before, cached)
         return result
 
     def _remove_stale_temp_files(self) -> None:
-        """Temp files left by a save that was killed hold customer data: remove them. The
-        spreadsheet lock guarantees no other save of this workbook is under way."""
-        for stale in self.path.parent.glob(f".{self.path.stem}.*.xlsx.tmp"):
-            stale.unlink(missing_ok=True)
+        remove_stale_temp_files(self.path)
 
-    def _save(self, wb, mtime_before: int) -> None:
-        """Atomic save: temp file beside the original, fsync, then rename over it."""
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".xlsx.tmp", dir=self.path.parent)
-        os.close(fd)
-        try:
+    def _save(self, wb, mtime_before: int, cached: dict | None = None) -> None:
+        """Atomic save (:func:`.workbook_save.atomic_save`), through a symlink to its target;
+        formulas keep the results they had (``cached``, see :mod:`.workbook_formulas`)."""
+        from .workbook_formulas import formula_texts, restore_cached_values
+
+        texts = formula_texts(wb, cached or {})
+
+        def write(tmp: str) -> None:
             wb.save(tmp)
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            self._check_unlocked()
-            if self.path.exists() and self.path.stat().st_mtime_ns != mtime_before:
-                raise SpreadsheetAccessError(f"{self.path} was changed by another program while the job ran; "
-                                             "nothing was written; run again")
-            if self.path.exists():
-                os.chmod(tmp, self.path.stat().st_mode & 0o777)
-            os.replace(tmp, self.path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            restore_cached_values(tmp, cached or {}, texts)
+
+        atomic_save(write, self.path, mtime_before, self._check_unlocked)
 
     def init_layout(self, schemas: Sequence[TabSchema]) -> list[str]:
+        from openpyxl import Workbook
+        from openpyxl.comments import Comment
+        from openpyxl.styles import Font, PatternFill
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        from .workbook_formulas import cached_formula_values
+
         done: list[str] = []
         if self.path.exists():
             self._check_unlocked()
+            check_writable(self.path)
+            existing = self._read_grids()
             wb = self._load()
-            before = self.path.stat().st_mtime_ns
+            cached = cached_formula_values(wb, self.path)
+            before = real_path(self.path).stat().st_mtime_ns
         else:
             wb = Workbook()
             wb.remove(wb.active)
             before = 0
+            existing = {}
+            cached = {}
             done.append(f"created {self.path.name}")
         from ..table import find_grid
 
-        snapshot = Snapshot(grids=_grids(wb))
+        snapshot = Snapshot(grids=existing)
         for schema in schemas:
             if find_grid(snapshot, schema) is not None:
                 continue
@@ -201,7 +226,7 @@ class WorkbookBackend:
                 letter = cell.column_letter
                 ws.column_dimensions[letter].width = max(12, min(40, len(col.header) + 4))
                 if col.owner == "bot" and not col.fill_if_blank:
-                    cell.fill = BOT_HEADER_FILL
+                    cell.fill = PatternFill("solid", start_color=BOT_HEADER_FILL, end_color=BOT_HEADER_FILL)
                     cell.comment = Comment("Filled by sheets-automation. If you type here, the automation "
                                            "leaves your text alone until you clear the cell.", "sheets-automation")
                 if col.type == "enum":
@@ -220,11 +245,34 @@ class WorkbookBackend:
             done.append(f"added hidden tab {STATE_TAB!r} (what the automation last wrote)")
         if done:
             if before:
-                self._save(wb, before)
+                self._save(wb, before, cached)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 wb.save(self.path)
         return done
+
+
+def not_yet_appended(plan: WritePlan, grids: dict[str, Grid]) -> list[RowAppend]:
+    """``plan.appends`` less those whose row is already in the tab, same values under the same
+    headers: a run retried after a save that landed (a kill just past the rename) adds no
+    second copy."""
+    seen: dict[tuple[str, tuple[str, ...]], set[tuple[str, ...]]] = {}
+    out = []
+    for a in plan.appends:
+        grid = grids.get(a.tab)
+        if grid is None or len(grid.rows) < 2:
+            out.append(a)
+            continue
+        headers = tuple(h for h, _ in a.values)
+        key = (a.tab, headers)
+        if key not in seen:
+            cols = {normalise_header(h): i for i, h in reversed(list(enumerate(grid.rows[0], start=1)))}
+            where = [cols.get(normalise_header(h)) for h in headers]
+            seen[key] = ({tuple(grid.cell(r, c) if c else "" for c in where) for r in range(2, len(grid.rows) + 1)}
+                         if all(where) else set())
+        if tuple(v for _, v in a.values) not in seen[key]:
+            out.append(a)
+    return out
 
 
 def write_report(wb, report: ReportTab) -> None:
