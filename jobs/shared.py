@@ -32,7 +32,8 @@ def policy(ctx) -> Policy:
 
 def calendar(ctx) -> WorkCalendar:
     p = policy(ctx)
-    return ctx.cached("calendar", lambda: WorkCalendar(p.calendar_country, p.business_day_end_time))
+    return ctx.cached("calendar", lambda: WorkCalendar(p.calendar_country, p.business_day_end_time,
+                                                                p.business_day_start_time))
 
 
 def tracking_settings(ctx) -> TrackingSettings:
