@@ -39,12 +39,23 @@ def _new_rows(ctx, frame: pd.DataFrame, fields: tuple[str, ...], rule: str) -> l
     return rows
 
 
+def _estimate_note(ctx, ev: pd.DataFrame) -> None:
+    """Once in the run summary: how many deadlines are estimated (calendar not yet published)."""
+    found = [i for issues in ev["issues"] for i in (issues or []) if i.code == "S-calendar-estimated"]
+    if found:
+        ctx.notes.append(f"{len(found)} deadlines estimated: {found[0].message}")
+
+
 def run(ctx) -> dict[str, TabOutput]:
     out: dict[str, TabOutput] = {}
     cases = ctx.tabs["cases"]
     ev = shared.cases_eval(ctx)
     opened = ctx.fmt(shared.opened_filled(ctx)["opened_at"])
-    out["cases"] = _alerts(ctx, "cases", ev, window=ev["window"].astype(object), due_by=ctx.fmt(ev["due_by"]), opened_at=opened)
+    due_by = ev["due_by_text"].where(ev["due_by_text"].notna(), ctx.fmt(ev["due_by"]))
+    out["cases"] = _alerts(ctx, "cases", ev, window=ev["window"].astype(object), due_by=due_by.astype(object),
+                           opened_at=opened)
+    out["cases"].timeline = shared.timeline_updates(ctx)
+    _estimate_note(ctx, ev)
     if "cashback" in ctx.tabs:
         cb = shared.cashback_eval(ctx)
         out["cashback"] = _alerts(ctx, "cashback", cb, pay_by=ctx.fmt(cb["pay_by"]))

@@ -52,6 +52,8 @@ class RunContext:
     log: Callable[[str], None]
     memo: dict = field(default_factory=dict)
     services: Services = Services()
+    state: StateTab | None = None  # the hidden state tab as read (fingerprints, timelines)
+    notes: list[str] = field(default_factory=list)  # for the run summary
 
     @property
     def tz(self) -> ZoneInfo:
@@ -122,8 +124,9 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     tabs, tab_errors = load_tabs(snapshot, tz_name, config.day_first, schemas)
     rows = {stem: len(t.raw) for stem, t in tabs.items()}
     log("read " + ", ".join(f"{schemas[s].tab} {n} rows" for s, n in rows.items()))
+    state = StateTab.from_grid(snapshot.grids.get(STATE_TAB))
     ctx = RunContext(now=now.astimezone(ZoneInfo(tz_name)), tz_name=tz_name, config=config, sheet=sheet,
-                     tabs=tabs, tab_errors=tab_errors, log=log, services=services or Services())
+                     tabs=tabs, tab_errors=tab_errors, log=log, services=services or Services(), state=state)
     outputs: dict[str, list[TabOutput]] = {}
     reports: dict[str, ReportTab] = {}  # by stem: tabs written whole (weekly_report)
     notes: list[str] = []
@@ -139,7 +142,7 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
                 reports[stem] = out
                 continue
             outputs.setdefault(stem, []).append(out)
-    state = StateTab.from_grid(snapshot.grids.get(STATE_TAB))
+    notes += ctx.notes
     plan = WritePlan()
     kept = 0
     checked_at = format_timestamp(pd.Series([ctx.now]), tz_name).iloc[0]
@@ -177,4 +180,5 @@ def merge_outputs(outs: list[TabOutput]) -> TabOutput:
     colours = next((o.colours for o in outs if o.colours is not None), None)
     rules = next((o.rules for o in outs if o.rules is not None), None)
     appends = [a for o in outs for a in o.appends]
-    return TabOutput(values=values, colours=colours, rules=rules, appends=appends)
+    timeline = {row: t for o in outs for row, t in o.timeline.items()}
+    return TabOutput(values=values, colours=colours, rules=rules, appends=appends, timeline=timeline)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .backends.base import CellWrite, NewTab, RowAppend, RowRef, WritePlan
-from .state import StateTab, encode, fingerprint, row_key
+from .state import TIMELINE, StateTab, encode, fingerprint, row_key
 from .table import TypedTab
 
 
@@ -37,6 +37,7 @@ class TabOutput:
     colours: pd.Series | None = None
     rules: pd.Series | None = None
     appends: list[dict[str, str]] = field(default_factory=list)
+    timeline: dict[int, object] = field(default_factory=dict)
 
 
 def assign_keys(typed: TypedTab) -> tuple[pd.Series, pd.Series]:
@@ -121,7 +122,8 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     colours = out.colours
     rules = out.rules
     state_updates: dict[str, dict[str, str]] = {}
-    for row in sorted(set(per_row) | set(adopt)):
+    timeline = out.timeline
+    for row in sorted(set(per_row) | set(adopt) | {r for r in timeline if r in usable.index}):
         changes = per_row.get(row, [])
         ref = _ref(typed, row, keys.at[row], bool(usable.at[row]), raw_keys.at[row] == "")
         rule = str(rules.at[row]) if rules is not None and row in rules.index and pd.notna(rules.at[row]) else ""
@@ -143,6 +145,8 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
                     fps.pop(fname, None)
                 else:
                     fps[fname] = fingerprint(new)
+            if row in timeline:
+                fps[TIMELINE] = timeline[row]
             if fps != state.get(rk):
                 state_updates[rk] = fps
     _plan_state(state, state_updates, plan)
