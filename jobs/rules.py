@@ -1,9 +1,10 @@
 """The rules job: policy W, S, V and C rules on Cases, Cashback and Reships.
 
 Writes Window, Due by, Alert (coloured), Next action and fills blank IDs and Opened at.
-Creates, once each, a Reships row for every approved ``resend`` case (keyed by Case ID,
-cost bearer suggested from Fault: C1-C4) and a Logistics row for every tracking number on
-Cases that the Logistics tab does not have yet.
+Creates (:func:`creates`, before any job runs, so the new rows are evaluated in the same
+run), once each, a Reships row for every approved ``resend`` case (keyed by Case ID,
+cost bearer suggested from Fault: C1-C4, Requested at = now) and a Logistics row for every
+tracking number on Cases that the Logistics tab does not have yet.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def _alerts(ctx, stem: str, evaluated: pd.DataFrame, **extra: pd.Series) -> TabO
     return TabOutput(values=values, colours=evaluated["alert_colour"], rules=shared.rules_of(evaluated["issues"]))
 
 
-def _new_rows(ctx, frame: pd.DataFrame, fields: tuple[str, ...], rule: str) -> list[dict[str, str]]:
+def _new_rows(ctx, frame: pd.DataFrame, fields: tuple[str, ...]) -> list[dict[str, str]]:
     rows = []
     for rec in frame.to_dict("records"):
         row = {}
@@ -34,7 +35,6 @@ def _new_rows(ctx, frame: pd.DataFrame, fields: tuple[str, ...], rule: str) -> l
                 row[f] = ctx.fmt(pd.Series([v])).iloc[0] if not pd.isna(v) else ""
             else:
                 row[f] = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
-        row["_rule"] = rule
         rows.append(row)
     return rows
 
@@ -60,14 +60,20 @@ def run(ctx) -> dict[str, TabOutput]:
         cb = shared.cashback_eval(ctx)
         out["cashback"] = _alerts(ctx, "cashback", cb, pay_by=ctx.fmt(cb["pay_by"]))
     if "reships" in ctx.tabs:
-        rs = shared.reships_eval(ctx)
+        out["reships"] = _alerts(ctx, "reships", shared.reships_eval(ctx))
+    return out
+
+
+def creates(ctx) -> dict[str, list[dict[str, str]]]:
+    """New Reships and Logistics rows (text by field), added before the jobs run."""
+    cases = ctx.tabs["cases"]
+    out: dict[str, list[dict[str, str]]] = {}
+    if "reships" in ctx.tabs:
         new = reships_to_create(cases.df, ctx.tabs["reships"].df, now=ctx.now)
-        out["reships"] = _alerts(ctx, "reships", rs)
-        out["reships"].appends = _new_rows(ctx, new, ("case_id", "original_order_id", "sku", "reason", "cost_bearer", "requested_at"), "S3 C1-C4")
+        out["reships"] = _new_rows(ctx, new, ("case_id", "original_order_id", "sku", "reason", "cost_bearer",
+                                              "requested_at"))
     if "logistics" in ctx.tabs:
         new = logistics_to_create(cases.df, ctx.tabs["logistics"].df)
-        if len(new):
-            out["logistics"] = TabOutput(values=pd.DataFrame(index=ctx.tabs["logistics"].df.index[:0]),
-                                         appends=_new_rows(ctx, new, ("tracking_number", "order_id", "case_id",
-                                                                      "destination_country", "shipped_at"), "T6"))
+        out["logistics"] = _new_rows(ctx, new, ("tracking_number", "order_id", "case_id", "destination_country",
+                                                "shipped_at"))
     return out

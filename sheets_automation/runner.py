@@ -4,6 +4,9 @@
                                                                     └─►  backend.apply()  (or --dry-run listing)
 
 Only the caller (CLI, scheduler) reads the clock; everything here takes ``now``.
+Rows a job creates in another tab (the rules job's Reships and Logistics rows) are added
+to the typed tabs *before* the jobs run, so every job evaluates them in this same run and
+they are written whole, as new rows: one run converges (issue 10, item 6).
 A tab with a missing or duplicated header is skipped with its message; the other tabs
 still run. Missing tabs that the selected jobs need stop the run (a one-line error).
 """
@@ -127,6 +130,7 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     state = StateTab.from_grid(snapshot.grids.get(STATE_TAB))
     ctx = RunContext(now=now.astimezone(ZoneInfo(tz_name)), tz_name=tz_name, config=config, sheet=sheet,
                      tabs=tabs, tab_errors=tab_errors, log=log, services=services or Services(), state=state)
+    created = create_rows(ctx, [JOBS[n] for n in job_names], config.day_first)
     outputs: dict[str, list[TabOutput]] = {}
     reports: dict[str, ReportTab] = {}  # by stem: tabs written whole (weekly_report)
     notes: list[str] = []
@@ -147,7 +151,7 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     kept = 0
     checked_at = format_timestamp(pd.Series([ctx.now]), tz_name).iloc[0]
     for stem, outs in outputs.items():
-        kept += plan_tab(tabs[stem], merge_outputs(outs), state, plan, checked_at)
+        kept += plan_tab(tabs[stem], merge_outputs(outs), state, plan, checked_at, created=created.get(stem, set()))
     for stem, report in reports.items():
         plan_report(report, find_grid(snapshot, schemas[stem]) if stem in schemas else None, plan)
     applied = None
@@ -159,6 +163,41 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     if applied is not None and on_applied is not None:
         on_applied(result)  # e.g. the audit trail records every cell written
     return result
+
+
+def create_rows(ctx: RunContext, jobs: list, day_first: bool) -> dict[str, set[int]]:
+    """Add the rows jobs create (``Job.creates``) to ``ctx.tabs``; the new sheet rows by stem.
+
+    The new rows go below the tab's last non-empty row, where the backend appends them.
+    """
+    created: dict[str, set[int]] = {}
+    for job in jobs:
+        if job.creates is None or any(s not in ctx.tabs for s in job.needs):
+            continue
+        for stem, rows in job.creates(ctx).items():
+            if rows and stem in ctx.tabs:
+                ctx.tabs[stem], new = with_rows(ctx.tabs[stem], rows, ctx.tz_name, day_first)
+                created.setdefault(stem, set()).update(new)
+    return created
+
+
+def with_rows(tab: TypedTab, rows: list[dict[str, str]], tz_name: str, day_first: bool) -> tuple[TypedTab, set[int]]:
+    """``tab`` re-typed with ``rows`` (text by field) below its last non-empty row."""
+    grid, col = tab.grid, tab.layout.col
+    body = [list(r) for r in trim_rows(grid.rows)]
+    width = max([len(r) for r in body] + list(col.values()) + [1])
+    first = len(body) + 1
+    for values in rows:
+        line = [""] * width
+        for f, v in values.items():
+            if f in col:
+                line[col[f] - 1] = v
+        body.append(line)
+    typed = typed_tab(replace(grid, rows=tuple(tuple(r) for r in body)), tab.schema, tz_name, day_first)
+    if tab.schema.id_prefix:
+        keys, _ = assign_keys(typed)
+        typed.df[tab.schema.key] = keys.astype(object)
+    return typed, set(range(first, first + len(rows)))
 
 
 def plan_report(report: ReportTab, grid, plan: WritePlan) -> None:

@@ -71,8 +71,13 @@ def _ref(typed: TypedTab, row: int, key: str, usable: bool, key_was_blank: bool)
     return RowRef(key_header=key_header, key="", row=row, anchor=anchor)
 
 
-def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, checked_at: str) -> int:
-    """Add this tab's writes to ``plan``; return how many cells people edited and were kept."""
+def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, checked_at: str,
+             created: set[int] = frozenset()) -> int:
+    """Add this tab's writes to ``plan``; return how many cells people edited and were kept.
+
+    ``created``: sheet rows this run adds (see ``runner.create_rows``); each is written as one
+    new row holding its given values and its bot values.
+    """
     schema, layout = typed.schema, typed.layout
     tab = layout.title
     keys, usable = assign_keys(typed)
@@ -123,11 +128,13 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     rules = out.rules
     state_updates: dict[str, dict[str, str]] = {}
     timeline = out.timeline
-    for row in sorted(set(per_row) | set(adopt) | {r for r in timeline if r in usable.index}):
+    for row in sorted(set(per_row) | set(adopt) | {r for r in timeline if r in usable.index} | set(created)):
         changes = per_row.get(row, [])
-        ref = _ref(typed, row, keys.at[row], bool(usable.at[row]), raw_keys.at[row] == "")
         rule = str(rules.at[row]) if rules is not None and row in rules.index and pd.notna(rules.at[row]) else ""
-        for fname, old, new in changes:
+        if row in created:
+            plan.appends.append(_new_row(typed, row, changes, colours, rule))
+        ref = _ref(typed, row, keys.at[row], bool(usable.at[row]), raw_keys.at[row] == "")
+        for fname, old, new in changes if row not in created else ():
             col = schema.column(fname)
             colour = None
             if col.coloured and colours is not None and row in colours.index and isinstance(colours.at[row], str):
@@ -154,6 +161,19 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         plan.appends.append(RowAppend(tab=tab, values=tuple((layout.header[f], v) for f, v in values.items() if f in layout.header),
                                       rule=values.get("_rule", "")))
     return kept
+
+
+def _new_row(typed: TypedTab, row: int, changes: list[tuple[str, str, str]], colours: pd.Series | None,
+             rule: str) -> RowAppend:
+    """A created row: its given values plus the bot values, by header."""
+    layout, schema = typed.layout, typed.schema
+    values = {f: v for f, v in typed.raw.loc[row].items() if isinstance(v, str) and v.strip()}
+    values.update({f: new for f, _old, new in changes})
+    colour = colours.at[row] if colours is not None and row in colours.index else None
+    coloured = tuple((layout.header[c.field], colour) for c in schema.columns
+                     if c.coloured and c.field in layout.header and isinstance(colour, str) and colour)
+    return RowAppend(tab=layout.title, values=tuple((layout.header[f], v) for f, v in values.items() if f in layout.header),
+                     colours=coloured, rule=rule)
 
 
 def _plan_state(state: StateTab, updates: dict[str, dict[str, str]], plan: WritePlan) -> None:
