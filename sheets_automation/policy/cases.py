@@ -192,8 +192,8 @@ def _situation(v: CaseView, w: Windows, verifying: np.ndarray, evidence_ok: np.n
     domestic = known_dest & (v.destination == origin)
     table = [
         (v.finished | (v.status == "rejected"), ""),
-        (und & ~evidence_ok, "evidence_needed"),
         (w.second_exchange, ""),  # W6: refused; support writes that message
+        (und & ~evidence_ok, "evidence_needed"),
         (w1_recall & shipped & known_dest & ~domestic, "cannot_intercept_international"),
         (w1_recall & (~shipped | domestic), "recall_attempt"),
         (w1_recall, ""),  # shipped, destination unknown: fill it in first
