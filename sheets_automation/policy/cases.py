@@ -86,9 +86,13 @@ def observed(v: CaseView, timelines: list[Timeline | None] | None) -> list[Timel
     """Each row's timeline with this run's observation of its Status (see :mod:`.timeline`)."""
     stored = timelines if timelines is not None else [None] * v.n
     now = v.now.to_pydatetime()
-    opened = v.opened.astype(object).to_numpy()
-    return [observe(t, st, res, now, None if pd.isna(o) else o.to_pydatetime())
-            for t, st, res, o in zip(stored, v.status, v.resolution, opened)]
+    first = [i for i, t in enumerate(stored) if t is None or not t.events]  # only these need Opened at
+    opened: dict[int, object] = {}
+    if first:
+        values = v.opened.iloc[first]
+        opened = {i: (None if pd.isna(o) else o) for i, o in zip(first, values.dt.to_pydatetime())}
+    return [observe(t, st, res, now, opened.get(i))
+            for i, (t, st, res) in enumerate(zip(stored, v.status, v.resolution))]
 
 
 def _ship_by(v: CaseView, reship_requested: pd.Series | None, p: Policy) -> pd.Series:

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from .calendar import WorkCalendar
-from .timeline import Timeline, clock_start, pauses
+from .timeline import DECIDED_OR_FINISHED, PAUSED, Timeline, clock_start, pauses
+from .view import UNDECIDED
 
 
 @dataclass(slots=True)
@@ -38,24 +39,42 @@ class Clocks:
 def clocks(timelines: list[Timeline | None], opened: pd.Series, cal: WorkCalendar) -> Clocks:
     """Per-row clock inputs; Python work only for rows whose timeline has a pause or a reopening."""
     n = len(opened)
-    start = opened.copy()
     elapsed, business = np.zeros(n), np.zeros(n)
-    began = pd.Series(pd.NaT, index=opened.index, dtype=opened.dtype)
-    opened_obj = opened.astype(object).to_numpy()
+    starts: dict[int, datetime] = {}
+    began_at: dict[int, datetime] = {}
     for i, t in enumerate(timelines):
-        if t is None or len(t.events) < 2:
+        if t is None or len(t.events) < 2 or not any(_moves_clock(e) for e in t.events):
             continue
-        o = None if pd.isna(opened_obj[i]) else opened_obj[i]
+        o = opened.iat[i]
+        o = None if pd.isna(o) else o.to_pydatetime()
         s = clock_start(t, o)
-        if s is not None and (o is None or s != o):
-            start.iat[i] = s
+        if s is not None and s != o:
+            starts[i] = s
         for a, b in pauses(t, s):
             if b is None:
-                began.iat[i] = a
+                began_at[i] = a
             else:
                 elapsed[i] += (b - a).total_seconds()
                 business[i] += cal.business_seconds(a, b)
+    start = _with(opened, starts)
+    began = _with(pd.Series(pd.NaT, index=opened.index, dtype=opened.dtype), began_at)
     return Clocks(start, elapsed, business, began)
+
+
+def _moves_clock(e) -> bool:
+    """A pause or a reopening: the only events that move S1/S2."""
+    return e.after == PAUSED or (e.before in DECIDED_OR_FINISHED and e.after in UNDECIDED)
+
+
+def _with(series: pd.Series, values: dict[int, datetime]) -> pd.Series:
+    """``series`` with the positions in ``values`` replaced (one vectorised assignment)."""
+    if not values:
+        return series
+    out = series.copy()
+    pos = np.fromiter(values, dtype=int, count=len(values))
+    new = pd.to_datetime(pd.Series(list(values.values()), dtype=object), utc=True).dt.tz_convert(series.dt.tz)
+    out.iloc[pos] = new.to_numpy()
+    return out
 
 
 def s1_due(c: Clocks, hours: float) -> pd.Series:

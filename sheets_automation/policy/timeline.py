@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from .view import FINISHED, UNDECIDED
 
@@ -77,16 +78,24 @@ def decode(obj: object) -> Timeline:
         raise Unreadable("not a timeline")
     events = []
     for row in obj["e"]:
-        if not isinstance(row, list) or len(row) not in (3, 4) or not all(isinstance(x, str) for x in row):
+        if type(row) is not list or len(row) not in (3, 4) or any(type(x) is not str for x in row):
             raise Unreadable("bad event")
-        try:
-            at = datetime.fromisoformat(row[0])
-        except ValueError as exc:
-            raise Unreadable("bad instant") from exc
+        at = _instant(row[0])
+        if at is None:
+            raise Unreadable("bad instant")
         if at.tzinfo is None or (events and at < events[-1].at):
             raise Unreadable("instant without zone or out of order")
         events.append(Event(at, row[1], row[2], row[3] if len(row) == 4 else ""))
     return Timeline(events)
+
+
+@lru_cache(maxsize=4096)
+def _instant(text: str) -> datetime | None:
+    """Parsed once per distinct text: a sheet's events come from few runs, so they repeat."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def normal_status(status: str) -> str:
