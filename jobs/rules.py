@@ -25,7 +25,8 @@ def _alerts(ctx, stem: str, evaluated: pd.DataFrame, **extra: pd.Series) -> TabO
     return TabOutput(values=values, colours=evaluated["alert_colour"], rules=shared.rules_of(evaluated["issues"]))
 
 
-def _new_rows(ctx, frame: pd.DataFrame, fields: tuple[str, ...]) -> list[dict[str, str]]:
+def _new_rows(ctx, frame: pd.DataFrame, fields: tuple[str, ...], rule: str) -> list[dict[str, str]]:
+    """Text by field for each new row, plus ``"_rule"``: why it was created (audit trail)."""
     rows = []
     for rec in frame.to_dict("records"):
         row = {}
@@ -35,6 +36,7 @@ def _new_rows(ctx, frame: pd.DataFrame, fields: tuple[str, ...]) -> list[dict[st
                 row[f] = ctx.fmt(pd.Series([v])).iloc[0] if not pd.isna(v) else ""
             else:
                 row[f] = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+        row["_rule"] = rule
         rows.append(row)
     return rows
 
@@ -71,9 +73,9 @@ def creates(ctx) -> dict[str, list[dict[str, str]]]:
     if "reships" in ctx.tabs:
         new = reships_to_create(cases.df, ctx.tabs["reships"].df, now=ctx.now)
         out["reships"] = _new_rows(ctx, new, ("case_id", "original_order_id", "sku", "reason", "cost_bearer",
-                                              "requested_at"))
+                                              "requested_at"), "S3 C1-C4")
     if "logistics" in ctx.tabs:
         new = logistics_to_create(cases.df, ctx.tabs["logistics"].df)
         out["logistics"] = _new_rows(ctx, new, ("tracking_number", "order_id", "case_id", "destination_country",
-                                                "shipped_at"))
+                                                "shipped_at"), "T6")
     return out

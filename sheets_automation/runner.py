@@ -147,11 +147,13 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
                 continue
             outputs.setdefault(stem, []).append(out)
     notes += ctx.notes
+    for stem in created:  # created rows are written even when no job has an opinion on their cells
+        outputs.setdefault(stem, [TabOutput(values=pd.DataFrame(index=tabs[stem].df.index[:0]))])
     plan = WritePlan()
     kept = 0
     checked_at = format_timestamp(pd.Series([ctx.now]), tz_name).iloc[0]
     for stem, outs in outputs.items():
-        kept += plan_tab(tabs[stem], merge_outputs(outs), state, plan, checked_at, created=created.get(stem, set()))
+        kept += plan_tab(tabs[stem], merge_outputs(outs), state, plan, checked_at, created=created.get(stem, {}))
     for stem, report in reports.items():
         plan_report(report, find_grid(snapshot, schemas[stem]) if stem in schemas else None, plan)
     applied = None
@@ -165,23 +167,24 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     return result
 
 
-def create_rows(ctx: RunContext, jobs: list, day_first: bool) -> dict[str, set[int]]:
-    """Add the rows jobs create (``Job.creates``) to ``ctx.tabs``; the new sheet rows by stem.
+def create_rows(ctx: RunContext, jobs: list, day_first: bool) -> dict[str, dict[int, str]]:
+    """Add the rows jobs create (``Job.creates``) to ``ctx.tabs``; by stem, the new sheet rows
+    and the rule that created each (a row's ``"_rule"``, kept for the audit trail).
 
     The new rows go below the tab's last non-empty row, where the backend appends them.
     """
-    created: dict[str, set[int]] = {}
+    created: dict[str, dict[int, str]] = {}
     for job in jobs:
         if job.creates is None or any(s not in ctx.tabs for s in job.needs):
             continue
         for stem, rows in job.creates(ctx).items():
             if rows and stem in ctx.tabs:
                 ctx.tabs[stem], new = with_rows(ctx.tabs[stem], rows, ctx.tz_name, day_first)
-                created.setdefault(stem, set()).update(new)
+                created.setdefault(stem, {}).update(zip(new, (r.get("_rule", "") for r in rows)))
     return created
 
 
-def with_rows(tab: TypedTab, rows: list[dict[str, str]], tz_name: str, day_first: bool) -> tuple[TypedTab, set[int]]:
+def with_rows(tab: TypedTab, rows: list[dict[str, str]], tz_name: str, day_first: bool) -> tuple[TypedTab, list[int]]:
     """``tab`` re-typed with ``rows`` (text by field) below its last non-empty row."""
     grid, col = tab.grid, tab.layout.col
     body = [list(r) for r in trim_rows(grid.rows)]
@@ -197,7 +200,7 @@ def with_rows(tab: TypedTab, rows: list[dict[str, str]], tz_name: str, day_first
     if tab.schema.id_prefix:
         keys, _ = assign_keys(typed)
         typed.df[tab.schema.key] = keys.astype(object)
-    return typed, set(range(first, first + len(rows)))
+    return typed, list(range(first, first + len(rows)))
 
 
 def plan_report(report: ReportTab, grid, plan: WritePlan) -> None:

@@ -72,12 +72,14 @@ def _ref(typed: TypedTab, row: int, key: str, usable: bool, key_was_blank: bool)
 
 
 def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, checked_at: str,
-             created: set[int] = frozenset()) -> int:
+             created: dict[int, str] | None = None) -> int:
     """Add this tab's writes to ``plan``; return how many cells people edited and were kept.
 
-    ``created``: sheet rows this run adds (see ``runner.create_rows``); each is written as one
-    new row holding its given values and its bot values.
+    ``created``: sheet rows this run adds, with the rule that created each (see
+    ``runner.create_rows``); each is written as one new row holding its given values and
+    its bot values.
     """
+    created = created or {}
     schema, layout = typed.schema, typed.layout
     tab = layout.title
     keys, usable = assign_keys(typed)
@@ -132,7 +134,7 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         changes = per_row.get(row, [])
         rule = str(rules.at[row]) if rules is not None and row in rules.index and pd.notna(rules.at[row]) else ""
         if row in created:
-            plan.appends.append(_new_row(typed, row, changes, colours, rule))
+            plan.appends.append(_new_row(typed, row, changes, colours, created[row] or rule))
         ref = _ref(typed, row, keys.at[row], bool(usable.at[row]), raw_keys.at[row] == "")
         for fname, old, new in changes if row not in created else ():
             col = schema.column(fname)
