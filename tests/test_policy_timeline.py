@@ -242,3 +242,13 @@ def test_cashback_with_a_v5_or_v7_problem_is_a_hold_never_overdue(rows, alerts):
     held = ev["alert"].str.startswith("Hold").to_numpy()
     assert (ev["alert_colour"].to_numpy()[held] == "yellow").all()
     assert not any("pay now" in a for a in ev["next_action"][held])
+
+
+def test_a_promise_is_recorded_once_in_the_timeline():
+    rows = [{"status": "approved", "requested_resolution": "resend", "issue_type": "not_received",
+             "case_id": "CS-1", "opened_at": "2025-03-05 10:00", "paid_at": "2025-02-20 10:00",
+             "shipped_at": "2025-02-21 10:00", "tracking_number": "RR123456785CN"}]
+    first = _cases("2025-03-09 10:00", rows)["timeline"].iloc[0]
+    assert first.promises == {"ship_by": "2025-03-11T10:00:00+08:00"}
+    again = _cases("2025-03-09 11:00", rows, [decode(first.encode())])["timeline"].iloc[0]
+    assert again.promises == first.promises and again.events == first.events

@@ -75,6 +75,7 @@ def evaluate_cases(cases: pd.DataFrame, *, now: datetime, tz: tzinfo, policy: Po
     situation = _situation(v, w, d.verifying, evidence_ok, policy.origin_country.upper())
     ship_by = _ship_by(v, reship_requested, policy)
     context = _context(cases, v, w.wid, w.end, d.expected, photos_needed, situation, policy, ship_by)
+    lines = [_record_promises(t, c, s) if c else t for t, c, s in zip(lines, context, situation)]
     return pd.DataFrame({
         "window": w.text, "due_by": d.due_by, "due_by_text": d.due_text, "alert": c.alert,
         "alert_colour": c.alert_colour, "next_action": c.next_action, "issues": c.issues,
@@ -93,6 +94,19 @@ def observed(v: CaseView, timelines: list[Timeline | None] | None) -> list[Timel
         opened = {i: (None if pd.isna(o) else o) for i, o in zip(first, values.dt.to_pydatetime())}
     return [observe(t, st, res, now, opened.get(i))
             for i, (t, st, res) in enumerate(zip(stored, v.status, v.resolution))]
+
+
+PROMISES = ("reply_by", "ship_by", "expected_date")
+
+
+def _record_promises(t: Timeline, context: dict, situation: str) -> Timeline:
+    """Record in the timeline each promise date the row's message makes (first time only)."""
+    from ..messages.situations import SITUATIONS  # data only: which variables a message uses
+
+    used = SITUATIONS.get(situation, ())
+    made = {k: pd.Timestamp(context[k]).isoformat(timespec="seconds") for k in PROMISES
+            if k in used and context.get(k) is not None and not pd.isna(context[k])}
+    return t.promised(made) if made else t
 
 
 def _ship_by(v: CaseView, reship_requested: pd.Series | None, p: Policy) -> pd.Series:

@@ -4,7 +4,10 @@ One snapshot of the sheet cannot tell how long a case waited on the client or wh
 approved, so each run records, per row key, the instants it first *observed*:
 
 * every Status change (from → to), approval with its requested resolution included;
-* the first observation of the row (``from`` is ``""``).
+* the first observation of the row (``from`` is ``""``);
+* each promise date once a customer message makes it (``ship_by``, ``reply_by``,
+  ``expected_date``), as a record of what was promised. The promise itself is always
+  computed from its fixed start on the sheet (so a corrected sheet date wins).
 
 Observed time = the ``now`` of the run that first saw the change (a run every 15 minutes
 observes to within 15 minutes). A date the sheet itself states wins: a row first seen with
@@ -16,7 +19,8 @@ entry, :mod:`sheets_automation.state`), so it travels with the sheet. Encoded co
     {"e": [["2025-03-06T10:00:00+08:00", "", "new"],
            ["2025-03-06T11:00:00+08:00", "new", "waiting_client"],
            ["2025-03-10T15:00:00+08:00", "waiting_client", "investigating"],
-           ["2025-03-11T10:00:00+08:00", "investigating", "approved", "refund"]]}
+           ["2025-03-11T10:00:00+08:00", "investigating", "approved", "refund"]],
+     "p": {"ship_by": "2025-03-13T10:00:00+08:00"}}
 
 Derived clocks (policy.md S1, S2, S4):
 
@@ -52,6 +56,7 @@ class Event:
 @dataclass(slots=True)
 class Timeline:
     events: list[Event] = field(default_factory=list)
+    promises: dict[str, str] = field(default_factory=dict)  # name -> ISO instant, first made
 
     @property
     def status(self) -> str | None:
@@ -65,7 +70,13 @@ class Timeline:
             if e.resolution:
                 row.append(e.resolution)
             rows.append(row)
-        return {"e": rows}
+        return {"e": rows, "p": dict(self.promises)} if self.promises else {"e": rows}
+
+    def promised(self, made: dict[str, str]) -> "Timeline":
+        """This timeline with the promises in ``made`` recorded unless already recorded
+        (``self`` when nothing is new: nothing to write)."""
+        new = {k: v for k, v in made.items() if k not in self.promises}
+        return Timeline(self.events, {**self.promises, **new}) if new else self
 
 
 class Unreadable(ValueError):
@@ -86,7 +97,10 @@ def decode(obj: object) -> Timeline:
         if at.tzinfo is None or (events and at < events[-1].at):
             raise Unreadable("instant without zone or out of order")
         events.append(Event(at, row[1], row[2], row[3] if len(row) == 4 else ""))
-    return Timeline(events)
+    promises = obj.get("p", {})
+    if not isinstance(promises, dict) or any(type(v) is not str for v in promises.values()):
+        raise Unreadable("bad promises")
+    return Timeline(events, dict(promises))
 
 
 @lru_cache(maxsize=4096)
@@ -113,6 +127,7 @@ def observe(t: Timeline | None, status: str, resolution: str, now: datetime,
     if t is not None and t.events and t.status == status:
         return t
     events = list(t.events) if t is not None else []
+    promises = dict(t.promises) if t is not None else {}
     if not events:
         at = opened if (status == "new" and opened is not None and opened <= now) else now
         events.append(Event(at, "", status, resolution if status == "approved" else ""))
@@ -121,7 +136,7 @@ def observe(t: Timeline | None, status: str, resolution: str, now: datetime,
         events.append(Event(at, events[-1].after, status, resolution if status == "approved" else ""))
     if len(events) > MAX_EVENTS:
         events = events[:1] + events[-(MAX_EVENTS - 1):]
-    return Timeline(events)
+    return Timeline(events, promises)
 
 
 def clock_start(t: Timeline | None, opened: datetime | None) -> datetime | None:
