@@ -122,6 +122,14 @@ def test_while_paused_the_clock_shows_what_is_left():
     assert pauses(t, at("2025-03-06 10:00")) == [(at("2025-03-10 09:00"), None)]
 
 
+def test_a_row_first_seen_waiting_is_paused_from_that_run():
+    t = life(("2025-03-07 10:00", "waiting_client"))
+    ev = _cases("2025-03-07 10:00", [{"status": "waiting_client", "opened_at": "2025-03-06 10:00",
+                                      "paid_at": "2025-03-01 10:00"}], [t])
+    assert ev["due_by_text"].iloc[0] == "paused · 17 h left"  # Fri 10-18 (8) + Mon 09-18 (9)
+    assert ev["alert"].iloc[0] == "Needs input · waiting for client"
+
+
 @pytest.mark.parametrize("seconds, text", [
     (9 * 3600, "paused · 9 h left"), (45 * 60, "paused · 45 min left"), (9 * 3600 + 30 * 60, "paused · 9 h 30 min left"),
     (-3 * 3600, "paused · overdue by 3 h"),

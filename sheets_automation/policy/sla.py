@@ -43,7 +43,7 @@ def clocks(timelines: list[Timeline | None], opened: pd.Series, cal: WorkCalenda
     starts: dict[int, datetime] = {}
     began_at: dict[int, datetime] = {}
     for i, t in enumerate(timelines):
-        if t is None or len(t.events) < 2 or not any(_moves_clock(e) for e in t.events):
+        if t is None or not any(_moves_clock(e) for e in t.events):
             continue
         o = opened.iat[i]
         o = None if pd.isna(o) else o.to_pydatetime()
