@@ -45,12 +45,11 @@ def _estimate_note(ctx, ev: pd.DataFrame) -> None:
     """Once in the run summary: how many deadlines are estimated (calendar not yet published)."""
     found = [i for issues in ev["issues"] for i in (issues or []) if i.code == "S-calendar-estimated"]
     if found:
-        ctx.notes.append(f"{len(found)} deadlines estimated: {found[0].message}")
+        ctx.notes.append(f"{len(found)} Cases deadlines are estimates ({found[0].message})")
 
 
 def run(ctx) -> dict[str, TabOutput]:
     out: dict[str, TabOutput] = {}
-    cases = ctx.tabs["cases"]
     ev = shared.cases_eval(ctx)
     opened = ctx.fmt(shared.opened_filled(ctx)["opened_at"])
     due_by = ev["due_by_text"].where(ev["due_by_text"].notna(), ctx.fmt(ev["due_by"]))
