@@ -230,3 +230,13 @@ def test_one_run_converges_and_promises_never_slide(tmp_path):
             if tab != STATE_TAB:
                 assert headers <= {"Alert", "Next action", "Due by", "Checked at"}, (tab, row, headers)
         before = after
+
+
+@pytest.mark.parametrize("requested, promised", [("2025-03-08 09:00", "March 10, 2025"), ("", "March 11, 2025")])
+def test_the_reships_requested_at_a_person_typed_wins(tmp_path, requested, promised):
+    reships = [dict(case_id="CS-00001", original_order_id="#1005", reason="lost", cost_bearer="carrier",
+                    requested_at=requested)] if requested else []
+    path = workbook(tmp_path, cases=[RESEND], reships=reships)
+    run(path, "2025-03-09T10:20+08:00", "rules", "messages")
+    assert promised in rows(path)[0]["Customer message"]
+    assert promised in rows(path, "Reships")[0]["Customer message"]
