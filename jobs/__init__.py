@@ -28,13 +28,14 @@ class Job:
     description: str
     needs: tuple[str, ...]  # tab stems the job cannot run without
     run: Callable  # (RunContext) -> dict[stem, TabOutput]
+    creates: Callable | None = None  # (RunContext) -> {stem: [row text by field]}: rows to add first
 
 
 JOBS: dict[str, Job] = {
     "tracking": Job("tracking", "refresh parcels from the tracking provider and flag the Logistics tab (T1-T7, S7-S10, V4, V9)",
                     ("logistics",), tracking.run),
     "rules": Job("rules", "windows, deadlines, validation and alerts on Cases, Cashback, Reships (W, S, V, C rules)",
-                 ("cases",), rules.run),
+                 ("cases",), rules.run, rules.creates),
     "messages": Job("messages", "customer messages in the customer's language, hand edits kept", (), messages.run),
     "report": Job("report", "weekly self-check on the Weekly report tab, with a chart (R1-R4)", ("cases",), report.run),
 }

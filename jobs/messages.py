@@ -5,6 +5,14 @@ language, else the destination country, else English (for Cashback, Reships and 
 rows: from the linked case). A message is regenerated only when its inputs change, and a
 hand-edited message is kept (the runner's write plan). A row whose message cannot be
 rendered gets none, and the run says how many and why.
+
+Promises never slide (policy.md S-clocks): every date in a message comes from a fixed
+instant on the sheet, never from the run's ``now``: S1 reply by = Opened at + 24 h;
+S11 ship by = the Reships row's Requested at + 48 h (the same instant in the Cases and
+the Reships message); S3/S4 expected dates from Opened at; on Logistics, "we expect the
+carrier's answer by" = the start of the S7/S8 follow-up (Shipped at + first-event days,
+or Last event at + stale days) + 2 working days (S3), and "pick it up until" = the
+pickup event (Last event at) + 7 days.
 """
 from __future__ import annotations
 
@@ -16,6 +24,7 @@ from sheets_automation.writeplan import TabOutput
 from . import shared
 
 TRACKING_URL = "https://t.17track.net/en#nums={number}"
+PICKUP_DAYS = 7  # T4: how long a pickup point usually keeps a parcel
 STATUS_SITUATION = {"InTransit": "in_transit", "OutForDelivery": "in_transit", "InfoReceived": "in_transit",
                     "CustomsHold": "customs_hold", "AvailableForPickup": "available_for_pickup",
                     "DeliveryFailure": "delivery_failed", "Exception": "delivery_failed",
@@ -87,6 +96,7 @@ def run(ctx) -> dict[str, TabOutput]:
                     df["customer_language"], df["destination_country"], df["tracking_number"], df["currency"])]
         texts, p = _render(ctx, renderer, rows, df.index)
         out["cases"], problems = TabOutput(values=pd.DataFrame({"customer_message": texts})), problems + p
+        out["cases"].timeline = shared.timeline_updates(ctx)
     if "cashback" in ctx.tabs:
         df, ev = ctx.tabs["cashback"].df, shared.cashback_eval(ctx)
         rows = [(s, _language(langs, cid, oid),
@@ -115,6 +125,23 @@ def run(ctx) -> dict[str, TabOutput]:
     return out
 
 
+def _follow_up_dates(ctx, df: pd.DataFrame, last_at: pd.Series) -> tuple[list, list]:
+    """(expected answer date, pickup-until date) per Logistics row, from fixed instants only."""
+    from sheets_automation.policy.times import as_local
+
+    ts = shared.tracking_settings(ctx)
+    cal, p = shared.calendar(ctx), shared.policy(ctx)
+    shipped = as_local(df, "shipped_at", ctx.tz)
+    last = pd.to_datetime(pd.Series(last_at.to_numpy(), index=df.index), utc=True, errors="coerce",
+                          format="mixed").dt.tz_convert(ctx.tz)
+    asked = (last + pd.Timedelta(days=ts.stale_days)).where(last.notna(),
+                                                            shipped + pd.Timedelta(days=ts.first_event_days))
+    answer = cal.add_working_days_series(asked, p.s3_working_days) if len(asked) else asked
+    until = last + pd.Timedelta(days=PICKUP_DAYS)
+    dates = lambda s: [None if pd.isna(x) else x.date() for x in s]  # noqa: E731
+    return dates(answer), dates(until)
+
+
 def _logistics(ctx, renderer, langs) -> tuple[TabOutput, list[str]]:
     df = ctx.tabs["logistics"].df
     ev = ctx.memo.get("logistics_eval")
@@ -122,17 +149,20 @@ def _logistics(ctx, renderer, langs) -> tuple[TabOutput, list[str]]:
     carrier = ev["carrier_detected"] if ev is not None and "carrier_detected" in ev else df["carrier"]
     alert = ev["alert"] if ev is not None else df["alert"]
     days = ev["days_in_transit"] if ev is not None else df["days_in_transit"]
+    last_at = ev["last_event_at"] if ev is not None and "last_event_at" in ev else df["last_event_at"]
+    expected, until = _follow_up_dates(ctx, df, last_at)
     rows = []
-    for st, al, tn, oid, cid, car, d, country in zip(status, alert, df["tracking_number"], df["order_id"], df["case_id"],
-                                                     carrier, days, df["destination_country"]):
+    for st, al, tn, oid, cid, car, d, country, exp, upto in zip(status, alert, df["tracking_number"], df["order_id"],
+                                                                df["case_id"], carrier, days, df["destination_country"],
+                                                                expected, until):
         situation = STATUS_SITUATION.get(str(st), "")
         if "S10" in str(al):
             situation = "long_undelivered"
         elif "S8" in str(al) and situation == "in_transit":
             situation = "no_update_investigating"
         context = {"customer_name": "", "order_id": oid or cid or tn, "tracking_number": tn, "carrier": car or "",
-                   "tracking_url": TRACKING_URL.format(number=tn), "expected_date": (ctx.now + pd.Timedelta(days=2)).date(),
-                   "pickup_location": "", "pickup_until": (ctx.now + pd.Timedelta(days=7)).date(),
+                   "tracking_url": TRACKING_URL.format(number=tn), "expected_date": exp,
+                   "pickup_location": "", "pickup_until": upto,
                    "days_in_transit": int(d) if pd.notna(d) else 0}
         rows.append((situation, _language(langs, cid, oid, country), context))
     texts, problems = _render(ctx, renderer, rows, df.index)

@@ -32,7 +32,8 @@ def policy(ctx) -> Policy:
 
 def calendar(ctx) -> WorkCalendar:
     p = policy(ctx)
-    return ctx.cached("calendar", lambda: WorkCalendar(p.calendar_country, p.business_day_end_time))
+    return ctx.cached("calendar", lambda: WorkCalendar(p.calendar_country, p.business_day_end_time,
+                                                                p.business_day_start_time))
 
 
 def tracking_settings(ctx) -> TrackingSettings:
@@ -66,6 +67,49 @@ def tracked_delivery(ctx) -> pd.Series | None:
     return series[~series.index.duplicated()].dt.tz_convert(ctx.tz_name)
 
 
+def stored_timelines(ctx, stem: str) -> list:
+    """Each row's stored timeline (None: none yet, or a shared/blank key). An entry a person
+    edited into something unreadable is rebuilt from what the sheet shows, and the run
+    summary says so once."""
+    from sheets_automation.policy.timeline import Unreadable, decode
+    from sheets_automation.state import row_key, stored_timeline
+
+    def build():
+        tab = ctx.tabs[stem]
+        keys = tab.df[tab.schema.key].astype(str).str.strip()
+        usable = (keys.ne("") & ~keys.duplicated(keep=False)).to_numpy()
+        out, broken = [], 0
+        for key, ok in zip(keys, usable):
+            value, unreadable = stored_timeline(ctx.state, row_key(tab.schema.tab, key)) if ok and ctx.state else (None, False)
+            broken += unreadable
+            if value is not None:
+                try:
+                    value = decode(value)
+                except Unreadable:
+                    value, broken = None, broken + 1
+            out.append(value)
+        if broken:
+            ctx.notes.append(f"{tab.layout.title}: the timeline of {broken} rows could not be read (the hidden state "
+                             "tab was edited); rebuilt from what the sheet shows")
+        return out
+    return ctx.cached(f"timelines_{stem}", build)
+
+
+def reship_requested(ctx) -> pd.Series | None:
+    """Reships Requested at by Case ID (first row per case): the S11 promise's fixed start."""
+    from sheets_automation.policy.times import as_local
+
+    reships = ctx.tabs.get("reships")
+    if reships is None:
+        return None
+    df = reships.df
+    requested = as_local(df, "requested_at", ctx.tz)
+    ids = df["case_id"].astype(str).str.strip() if "case_id" in df.columns else pd.Series("", index=df.index)
+    series = pd.Series(requested.to_numpy(), index=ids.to_numpy())
+    series = series[(ids.to_numpy() != "") & requested.notna().to_numpy()]
+    return series[~series.index.duplicated()]
+
+
 def cases_eval(ctx) -> pd.DataFrame:
     from sheets_automation.policy.cases import evaluate_cases
 
@@ -74,8 +118,18 @@ def cases_eval(ctx) -> pd.DataFrame:
         cashback = ctx.tabs.get("cashback")
         return evaluate_cases(opened_filled(ctx), now=ctx.now, tz=ctx.tz, policy=policy(ctx), calendar=calendar(ctx),
                               letters=tab.layout.letters, parse_issues=tab.issues, tracked_delivery=tracked_delivery(ctx),
-                              cashback=cashback.df if cashback else None, tab=tab.layout.title)
+                              cashback=cashback.df if cashback else None, tab=tab.layout.title,
+                              timelines=stored_timelines(ctx, "cases"), reship_requested=reship_requested(ctx))
     return ctx.cached("cases_eval", build)
+
+
+def timeline_updates(ctx) -> dict[int, object]:
+    """Cases rows whose timeline this run changed → the value to store (rows with a usable key)."""
+    ev, stored = cases_eval(ctx), stored_timelines(ctx, "cases")
+    keys = ctx.tabs["cases"].df["case_id"].astype(str).str.strip()
+    usable = (keys.ne("") & ~keys.duplicated(keep=False)).to_numpy()
+    return {row: t.encode() for row, t, old, ok in zip(ev.index, ev["timeline"], stored, usable)
+            if ok and t is not old}
 
 
 def cashback_eval(ctx) -> pd.DataFrame:

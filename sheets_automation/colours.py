@@ -17,6 +17,9 @@ COLOURS: dict[str, tuple[str, str, str]] = {
 }
 URGENCY = tuple(COLOURS)  # index 0 = most urgent
 SEPARATOR = " · "
+# A second prefix for one meaning: a payment on hold waits for corrected input (yellow).
+HOLD = "Hold"
+EXTRA_PREFIXES = {HOLD: "yellow"}
 
 
 def label(colour: str, detail: str) -> str:
@@ -27,6 +30,9 @@ def label(colour: str, detail: str) -> str:
 def colour_of(text: str) -> str | None:
     """The colour a label stands for, from its prefix; None for text that is not a label."""
     for name, (prefix, _, _) in COLOURS.items():
+        if text == prefix or text.startswith(prefix + SEPARATOR):
+            return name
+    for prefix, name in EXTRA_PREFIXES.items():
         if text == prefix or text.startswith(prefix + SEPARATOR):
             return name
     return None

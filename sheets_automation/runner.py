@@ -4,6 +4,9 @@
                                                                     └─►  backend.apply()  (or --dry-run listing)
 
 Only the caller (CLI, scheduler) reads the clock; everything here takes ``now``.
+Rows a job creates in another tab (the rules job's Reships and Logistics rows) are added
+to the typed tabs *before* the jobs run, so every job evaluates them in this same run and
+they are written whole, as new rows: one run converges (issue 10, item 6).
 A tab with a missing or duplicated header is skipped with its message; the other tabs
 still run. Missing tabs that the selected jobs need stop the run (a one-line error).
 """
@@ -53,6 +56,8 @@ class RunContext:
     log: Callable[[str], None]
     memo: dict = field(default_factory=dict)
     services: Services = Services()
+    state: StateTab | None = None  # the hidden state tab as read (fingerprints, timelines)
+    notes: list[str] = field(default_factory=list)  # for the run summary
 
     @property
     def tz(self) -> ZoneInfo:
@@ -126,8 +131,10 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     tabs, tab_errors = load_tabs(snapshot, tz_name, config.day_first, schemas, now)
     rows = {stem: len(t.raw) for stem, t in tabs.items()}
     log("read " + ", ".join(f"{schemas[s].tab} {n} rows" for s, n in rows.items()))
+    state = StateTab.from_grid(snapshot.grids.get(STATE_TAB))
     ctx = RunContext(now=now.astimezone(ZoneInfo(tz_name)), tz_name=tz_name, config=config, sheet=sheet,
-                     tabs=tabs, tab_errors=tab_errors, log=log, services=services or Services())
+                     tabs=tabs, tab_errors=tab_errors, log=log, services=services or Services(), state=state)
+    created = create_rows(ctx, [JOBS[n] for n in job_names], config.day_first)
     outputs: dict[str, list[TabOutput]] = {}
     reports: dict[str, ReportTab] = {}  # by stem: tabs written whole (weekly_report)
     notes: list[str] = []
@@ -143,12 +150,14 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
                 reports[stem] = out
                 continue
             outputs.setdefault(stem, []).append(out)
-    state = StateTab.from_grid(snapshot.grids.get(STATE_TAB))
+    notes += ctx.notes
+    for stem in created:  # created rows are written even when no job has an opinion on their cells
+        outputs.setdefault(stem, [TabOutput(values=pd.DataFrame(index=tabs[stem].df.index[:0]))])
     plan = WritePlan()
     kept = 0
     checked_at = format_timestamp(pd.Series([ctx.now]), tz_name).iloc[0]
     for stem, outs in outputs.items():
-        kept += plan_tab(tabs[stem], merge_outputs(outs), state, plan, checked_at)
+        kept += plan_tab(tabs[stem], merge_outputs(outs), state, plan, checked_at, created=created.get(stem, {}))
     for stem, report in reports.items():  # only into a tab the automation owns (report_tabs)
         if stem not in schemas:
             plan_report(report, None, plan)
@@ -163,6 +172,42 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     if applied is not None and on_applied is not None:
         on_applied(result)  # e.g. the audit trail records every cell written
     return result
+
+
+def create_rows(ctx: RunContext, jobs: list, day_first: bool) -> dict[str, dict[int, str]]:
+    """Add the rows jobs create (``Job.creates``) to ``ctx.tabs``; by stem, the new sheet rows
+    and the rule that created each (a row's ``"_rule"``, kept for the audit trail).
+
+    The new rows go below the tab's last non-empty row, where the backend appends them.
+    """
+    created: dict[str, dict[int, str]] = {}
+    for job in jobs:
+        if job.creates is None or any(s not in ctx.tabs for s in job.needs):
+            continue
+        for stem, rows in job.creates(ctx).items():
+            if rows and stem in ctx.tabs:
+                ctx.tabs[stem], new = with_rows(ctx.tabs[stem], rows, ctx.tz_name, day_first)
+                created.setdefault(stem, {}).update(zip(new, (r.get("_rule", "") for r in rows)))
+    return created
+
+
+def with_rows(tab: TypedTab, rows: list[dict[str, str]], tz_name: str, day_first: bool) -> tuple[TypedTab, list[int]]:
+    """``tab`` re-typed with ``rows`` (text by field) below its last non-empty row."""
+    grid, col = tab.grid, tab.layout.col
+    body = [list(r) for r in trim_rows(grid.rows)]
+    width = max([len(r) for r in body] + list(col.values()) + [1])
+    first = len(body) + 1
+    for values in rows:
+        line = [""] * width
+        for f, v in values.items():
+            if f in col:
+                line[col[f] - 1] = v
+        body.append(line)
+    typed = typed_tab(replace(grid, rows=tuple(tuple(r) for r in body)), tab.schema, tz_name, day_first)
+    if tab.schema.id_prefix:
+        keys, _ = assign_keys(typed)
+        typed.df[tab.schema.key] = keys.astype(object)
+    return typed, list(range(first, first + len(rows)))
 
 
 def plan_report(report: ReportTab, grid, plan: WritePlan) -> None:
@@ -184,4 +229,5 @@ def merge_outputs(outs: list[TabOutput]) -> TabOutput:
     colours = next((o.colours for o in outs if o.colours is not None), None)
     rules = next((o.rules for o in outs if o.rules is not None), None)
     appends = [a for o in outs for a in o.appends]
-    return TabOutput(values=values, colours=colours, rules=rules, appends=appends)
+    timeline = {row: t for o in outs for row, t in o.timeline.items()}
+    return TabOutput(values=values, colours=colours, rules=rules, appends=appends, timeline=timeline)

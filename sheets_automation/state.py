@@ -8,6 +8,11 @@ fingerprints never disagree after a crash.
 Why: a person may type over a bot cell (sheet-layout.md "Hand edits"). When a bot cell no
 longer matches its fingerprint, a person wrote it, and the automation leaves it alone
 until the person clears it.
+
+The same JSON object also carries the row's timeline under the reserved field ``~t``
+(no sheet field starts with ``~``): the status changes the automation observed
+(:mod:`sheets_automation.policy.timeline`). It is written in the same cell, so it costs
+no extra call, and only when it changes.
 """
 from __future__ import annotations
 
@@ -56,7 +61,18 @@ class StateTab:
         return self._parsed[key]
 
 
-def encode(fps: dict[str, str]) -> str:
+TIMELINE = "~t"  # reserved field: the row's timeline (policy.timeline), not a fingerprint
+
+
+def stored_timeline(state: "StateTab", key: str) -> tuple[object | None, bool]:
+    """(the row's stored timeline value or None, whether its entry was unreadable JSON)."""
+    entry = state.get(key)
+    text = state.raw.get(key, (0, ""))[1].strip()
+    unreadable = bool(text) and not entry and text != "{}"
+    return entry.get(TIMELINE), unreadable
+
+
+def encode(fps: dict) -> str:
     return json.dumps(dict(sorted(fps.items())), separators=(",", ":"))
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .backends.base import CellWrite, NewTab, RowAppend, RowRef, WritePlan
-from .state import StateTab, encode, fingerprint, row_key
+from .state import TIMELINE, StateTab, encode, fingerprint, row_key
 from .table import TypedTab
 
 
@@ -37,6 +37,7 @@ class TabOutput:
     colours: pd.Series | None = None
     rules: pd.Series | None = None
     appends: list[dict[str, str]] = field(default_factory=list)
+    timeline: dict[int, object] = field(default_factory=dict)
 
 
 def assign_keys(typed: TypedTab) -> tuple[pd.Series, pd.Series]:
@@ -70,8 +71,15 @@ def _ref(typed: TypedTab, row: int, key: str, usable: bool, key_was_blank: bool)
     return RowRef(key_header=key_header, key="", row=row, anchor=anchor)
 
 
-def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, checked_at: str) -> int:
-    """Add this tab's writes to ``plan``; return how many cells people edited and were kept."""
+def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, checked_at: str,
+             created: dict[int, str] | None = None) -> int:
+    """Add this tab's writes to ``plan``; return how many cells people edited and were kept.
+
+    ``created``: sheet rows this run adds, with the rule that created each (see
+    ``runner.create_rows``); each is written as one new row holding its given values and
+    its bot values.
+    """
+    created = created or {}
     schema, layout = typed.schema, typed.layout
     tab = layout.title
     keys, usable = assign_keys(typed)
@@ -133,11 +141,14 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     colours = out.colours
     rules = out.rules
     state_updates: dict[str, dict[str, str]] = {}
-    for row in sorted(set(per_row) | set(adopt)):
+    timeline = out.timeline
+    for row in sorted(set(per_row) | set(adopt) | {r for r in timeline if r in usable.index} | set(created)):
         changes = per_row.get(row, [])
-        ref = _ref(typed, row, keys.at[row], bool(usable.at[row]), raw_keys.at[row] == "")
         rule = str(rules.at[row]) if rules is not None and row in rules.index and pd.notna(rules.at[row]) else ""
-        for fname, old, new in changes:
+        if row in created:
+            plan.appends.append(_new_row(typed, row, changes, colours, created[row] or rule))
+        ref = _ref(typed, row, keys.at[row], bool(usable.at[row]), raw_keys.at[row] == "")
+        for fname, old, new in changes if row not in created else ():
             col = schema.column(fname)
             colour = None
             if col.coloured and colours is not None and row in colours.index and isinstance(colours.at[row], str):
@@ -155,6 +166,8 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
                     fps.pop(fname, None)
                 else:
                     fps[fname] = fingerprint(new)
+            if row in timeline:
+                fps[TIMELINE] = timeline[row]
             if fps != state.get(rk):
                 state_updates[rk] = fps
     _plan_state(state, state_updates, plan)
@@ -170,8 +183,22 @@ def _fingerprints_by_field(state: StateTab, tab: str) -> dict[str, set[str]]:
     for rk in state.raw:
         if rk.startswith(f"{tab}/"):
             for fname, fp in state.get(rk).items():
-                out.setdefault(fname, set()).add(fp)
+                if fname != TIMELINE and isinstance(fp, str):
+                    out.setdefault(fname, set()).add(fp)
     return out
+
+
+def _new_row(typed: TypedTab, row: int, changes: list[tuple[str, str, str]], colours: pd.Series | None,
+             rule: str) -> RowAppend:
+    """A created row: its given values plus the bot values, by header."""
+    layout, schema = typed.layout, typed.schema
+    values = {f: v for f, v in typed.raw.loc[row].items() if isinstance(v, str) and v.strip()}
+    values.update({f: new for f, _old, new in changes})
+    colour = colours.at[row] if colours is not None and row in colours.index else None
+    coloured = tuple((layout.header[c.field], colour) for c in schema.columns
+                     if c.coloured and c.field in layout.header and isinstance(colour, str) and colour)
+    return RowAppend(tab=layout.title, values=tuple((layout.header[f], v) for f, v in values.items() if f in layout.header),
+                     colours=coloured, rule=rule)
 
 
 def _plan_state(state: StateTab, updates: dict[str, dict[str, str]], plan: WritePlan) -> None:

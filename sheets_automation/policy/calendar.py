@@ -31,15 +31,23 @@ class WorkCalendar:
     :param business_day_end: local time at which a working-day deadline ends.
     """
 
-    def __init__(self, country: str = "CN", business_day_end: time = time(18, 0)):
+    def __init__(self, country: str = "CN", business_day_end: time = time(18, 0),
+                 business_day_start: time = time(9, 0)):
         self.country = country
         self.business_day_end = business_day_end
+        self.business_day_start = business_day_start
         self._holidays = holidays.country_holidays(country)
         self._working: dict[date, bool] = {}
         self._added: dict[tuple[date, int], date] = {}
+        self.last_published_year = last_published_year(country)
 
     def __repr__(self) -> str:
-        return f"WorkCalendar({self.country!r}, business_day_end={self.business_day_end!r})"
+        return (f"WorkCalendar({self.country!r}, business_day_end={self.business_day_end!r}, "
+                f"business_day_start={self.business_day_start!r})")
+
+    def estimated(self, d: date | datetime) -> bool:
+        """True when ``d`` lies past the last year with official (published) calendar data (7)."""
+        return self.last_published_year is not None and d.year > self.last_published_year
 
     def is_working_day(self, d: date | datetime) -> bool:
         """True on ordinary working days and official make-up working days; False on holidays."""
@@ -103,3 +111,66 @@ class WorkCalendar:
             targets = np.array([np.datetime64(self.add_working_days_to_date(u.item(), n), "D") for u in uniq])
             out[valid] = (targets[inverse] + end).astype("datetime64[ns]")
         return localize_wall(pd.Series(out, index=series.index), tz)
+
+    # Business time (S2 pauses): business hours on working days, in the zone of the instants.
+
+    def _business_day_bounds(self, d: date, tz) -> tuple[datetime, datetime]:
+        return (datetime.combine(d, self.business_day_start, tzinfo=tz),
+                datetime.combine(d, self.business_day_end, tzinfo=tz))
+
+    def business_seconds(self, start: datetime, end: datetime) -> float:
+        """Business time between two aware instants (0 when ``end <= start``), in seconds.
+
+        Thu 2025-03-06 11:00 → Mon 2025-03-10 15:00 (09:00-18:00, CN) = 7 + 9 + 6 h = 22 h.
+        """
+        if end <= start:
+            return 0.0
+        tz = start.tzinfo
+        end = end.astimezone(tz)
+        total, d = 0.0, start.date()
+        while d <= end.date():
+            if self.is_working_day(d):
+                lo, hi = self._business_day_bounds(d, tz)
+                a, b = max(lo, start), min(hi, end)
+                if b > a:
+                    total += (b - a).total_seconds()
+            d += timedelta(days=1)
+        return total
+
+    def add_business_seconds(self, start: datetime, seconds: float) -> datetime:
+        """The instant ``seconds`` of business time after ``start`` (policy.md S2 pause shift).
+
+        Mon 2025-03-10 18:00 + 22 h of business time → Thu 2025-03-13 13:00.
+        """
+        tz, left, d = start.tzinfo, seconds, start.date()
+        cursor = start
+        for _ in range(_SEARCH_LIMIT * 4):
+            if self.is_working_day(d):
+                lo, hi = self._business_day_bounds(d, tz)
+                a = max(lo, cursor)
+                if a < hi:
+                    room = (hi - a).total_seconds()
+                    if left <= room:
+                        return a + timedelta(seconds=left)
+                    left -= room
+            d += timedelta(days=1)
+            cursor = datetime.combine(d, time(0), tzinfo=tz)
+        return cursor
+
+
+def last_published_year(country: str) -> int | None:
+    """The last year for which the ``holidays`` data has official make-up working days
+    (CN publishes each year's schedule in November); None when the country has none.
+
+    Dates after that year are computed from the recurring holidays only: an estimate (7).
+    """
+    import sys
+
+    module = sys.modules[holidays.country_holidays(country).__class__.__module__]
+    years: set[int] = set()
+    for klass in vars(module).values():  # e.g. ChinaStaticHolidays.special_public_holidays
+        if isinstance(klass, type) and klass.__name__.endswith("StaticHolidays"):
+            for name, table in vars(klass).items():
+                if name.startswith("special_") and isinstance(table, dict):
+                    years.update(y for y in table if isinstance(y, int))
+    return max(years) if years else None

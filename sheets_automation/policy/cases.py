@@ -33,29 +33,39 @@ from .settings import Policy
 from .validation import amounts, currency, duplicates, evidence, not_above, not_future, order
 from .validation import refund_only_after_receipt, required, time_missing
 from .cost import reship_reason
+from .sla import clocks as sla_clocks
+from .timeline import Timeline, approved_at as timeline_approved_at, observe
 from .times import add_hours
 from .view import CaseView, case_view, isin, number, text
 from .windows import Windows, evaluate_windows, exchanges_before
 
-OUTPUT_COLUMNS = ("window", "due_by", "alert", "alert_colour", "next_action", "issues",
-                  "message_situation", "message_context")
+OUTPUT_COLUMNS = ("window", "due_by", "due_by_text", "alert", "alert_colour", "next_action", "issues",
+                  "message_situation", "message_context", "timeline")
 
 
 def evaluate_cases(cases: pd.DataFrame, *, now: datetime, tz: tzinfo, policy: Policy, calendar: WorkCalendar,
                    letters: dict[str, str], parse_issues: list[Issue],
                    tracked_delivery: pd.Series | None = None, cashback: pd.DataFrame | None = None,
-                   tab: str = "Cases") -> pd.DataFrame:
+                   tab: str = "Cases", timelines: list[Timeline | None] | None = None,
+                   reship_requested: pd.Series | None = None) -> pd.DataFrame:
     """Bot outputs for every Cases row (``OUTPUT_COLUMNS``), same index as ``cases``.
 
     :param tracked_delivery: Logistics delivery times by tracking number; fills a blank
         Delivered at (the Window text then says "(delivery from tracking)").
     :param cashback: the Cashback tab, to see whether an approved cashback case has its row.
+    :param timelines: each row's stored :class:`.timeline.Timeline` (None: none yet); this
+        run's observation is added and returned in column ``timeline``.
+    :param reship_requested: Requested at of the Reships rows by Case ID (S11 promise start).
     """
     v = case_view(cases, now=now, tz=tz, tracked_delivery=tracked_delivery)
+    lines = observed(v, timelines)
     w = evaluate_windows(v, policy, exchanges_before(v))
     links = text(cases, "evidence_links")
     v3, photos_needed, evidence_ok = evidence(v.issue_type, links, v.undecided, policy)
-    d = evaluate_deadlines(v, policy, calendar, outside=w.outside, evidence_ok=evidence_ok)
+    approved = pd.Series([timeline_approved_at(t) for t in lines], index=v.index, dtype=object)
+    approved = pd.to_datetime(approved, utc=True).dt.tz_convert(tz).astype(v.opened.dtype)
+    d = evaluate_deadlines(v, policy, calendar, outside=w.outside, evidence_ok=evidence_ok,
+                           clocks=sla_clocks(lines, v.opened, calendar), approved_at=approved)
     # within one colour the rule findings come first, the generic status line last
     findings = [*d.findings, v3, *w.findings, *_cashback_missing(v, cashback)]
     findings += _validation(cases, v, policy, positions_by_field(parse_issues, v.index, letters))
@@ -63,12 +73,52 @@ def evaluate_cases(cases: pd.DataFrame, *, now: datetime, tz: tzinfo, policy: Po
     findings += _status_lines(v)
     c = combine(findings, v.index, tab=tab, letters=letters)
     situation = _situation(v, w, d.verifying, evidence_ok, policy.origin_country.upper())
-    context = _context(cases, v, w.wid, w.end, d.expected, photos_needed, situation, policy)
+    ship_by = _ship_by(v, reship_requested, policy)
+    context = _context(cases, v, w.wid, w.end, d.expected, photos_needed, situation, policy, ship_by)
+    lines = [_record_promises(t, c, s) if c else t for t, c, s in zip(lines, context, situation)]
     return pd.DataFrame({
-        "window": w.text, "due_by": d.due_by, "alert": c.alert, "alert_colour": c.alert_colour,
-        "next_action": c.next_action, "issues": c.issues, "message_situation": situation,
-        "message_context": context,
+        "window": w.text, "due_by": d.due_by, "due_by_text": d.due_text, "alert": c.alert,
+        "alert_colour": c.alert_colour, "next_action": c.next_action, "issues": c.issues,
+        "message_situation": situation, "message_context": context, "timeline": lines,
     }, index=cases.index)
+
+
+def observed(v: CaseView, timelines: list[Timeline | None] | None) -> list[Timeline]:
+    """Each row's timeline with this run's observation of its Status (see :mod:`.timeline`)."""
+    stored = timelines if timelines is not None else [None] * v.n
+    now = v.now.to_pydatetime()
+    first = [i for i, t in enumerate(stored) if t is None or not t.events]  # only these need Opened at
+    opened: dict[int, object] = {}
+    if first:
+        values = v.opened.iloc[first]
+        opened = {i: (None if pd.isna(o) else o) for i, o in zip(first, values.dt.to_pydatetime())}
+    return [observe(t, st, res, now, opened.get(i))
+            for i, (t, st, res) in enumerate(zip(stored, v.status, v.resolution))]
+
+
+PROMISES = ("reply_by", "ship_by", "expected_date")
+
+
+def _record_promises(t: Timeline, context: dict, situation: str) -> Timeline:
+    """Record in the timeline each promise date the row's message makes (first time only)."""
+    from ..messages.situations import SITUATIONS  # data only: which variables a message uses
+
+    used = SITUATIONS.get(situation, ())
+    made = {k: pd.Timestamp(context[k]).isoformat(timespec="seconds") for k in PROMISES
+            if k in used and context.get(k) is not None and not pd.isna(context[k])}
+    return t.promised(made) if made else t
+
+
+def _ship_by(v: CaseView, reship_requested: pd.Series | None, p: Policy) -> pd.Series:
+    """S11 promise per case: its Reships row's Requested at + 48 h. A case whose row this run
+    creates is requested now (the created row says so); NaT for cases without a reship."""
+    requested = pd.Series(pd.NaT, index=v.index, dtype=v.opened.dtype)
+    if reship_requested is not None and len(reship_requested):
+        found = pd.Series(v.case_id, index=v.index, dtype=object).map(reship_requested)
+        requested = pd.to_datetime(found, utc=True).dt.tz_convert(v.tz).astype(v.opened.dtype)
+    fresh = requested.isna().to_numpy() & (v.status == "approved") & (v.resolution == "resend")
+    requested = requested.where(~fresh, v.now)
+    return add_hours(requested, p.s11_hours)
 
 
 def _status_lines(v: CaseView) -> list[Finding]:
@@ -153,22 +203,25 @@ def _situation(v: CaseView, w: Windows, verifying: np.ndarray, evidence_ok: np.n
     """The customer-message situation that fits each row ('' for none); first match wins."""
     und, approved = v.undecided, v.status == "approved"
     res, wid = v.resolution, w.wid
-    w1_out = und & w.outside & (wid == "W1")
     shipped = (v.shipped.notna() | v.delivered.notna()).to_numpy() | (v.tracking != "")
+    # W1: accepted only while not shipped; once shipped (inside the 24 h or not) a recall
+    w1_recall = (wid == "W1") & (und & (w.outside | shipped) | approved & shipped)
     known_dest = v.destination != ""
     domestic = known_dest & (v.destination == origin)
     table = [
         (v.finished | (v.status == "rejected"), ""),
+        (w.second_exchange, ""),  # W6: refused; support writes that message
         (und & ~evidence_ok, "evidence_needed"),
-        (w1_out & shipped & known_dest & ~domestic, "cannot_intercept_international"),
-        (w1_out & (~shipped | domestic), "recall_attempt"),
+        (w1_recall & shipped & known_dest & ~domestic, "cannot_intercept_international"),
+        (w1_recall & (~shipped | domestic), "recall_attempt"),
+        (w1_recall, ""),  # shipped, destination unknown: fill it in first
         (und & w.outside & (wid != "W1"), "outside_window"),
         (approved & (res == "resend"), "reship_created"),
         (approved & (wid == "W5"), "price_protection_refund"),
         (approved & (res == "exchange"), "exchange_instructions"),
         (approved & (res == "return_refund"), "return_instructions"),
         (approved & isin(res, ("refund", "partial_refund", "cashback")), "refund_approved"),
-        ((und & w.inside | approved) & (wid == "W1"), "change_cancel_accepted"),
+        ((und & w.inside | approved) & (wid == "W1") & ~shipped, "change_cancel_accepted"),
         (und & w.inside & (wid == "W2"), "return_instructions"),
         (und & w.inside & (wid == "W6"), "exchange_instructions"),
         (und & verifying, "verification_in_progress"),
@@ -178,7 +231,7 @@ def _situation(v: CaseView, w: Windows, verifying: np.ndarray, evidence_ok: np.n
 
 
 def _context(cases: pd.DataFrame, v: CaseView, wid: np.ndarray, end: pd.Series, expected: pd.Series,
-             photos_needed: np.ndarray, situation: np.ndarray, policy: Policy) -> list[dict]:
+             photos_needed: np.ndarray, situation: np.ndarray, policy: Policy, ship_by: pd.Series) -> list[dict]:
     """Values a customer message may use (the names of messages.SITUATIONS); {} where there is none."""
     refund = number(cases, "refund_amount")
     idx = np.flatnonzero(situation != "")
@@ -199,7 +252,7 @@ def _context(cases: pd.DataFrame, v: CaseView, wid: np.ndarray, end: pd.Series, 
         "verified_with": np.where(isin(v.issue_type, CARRIER_ISSUES), "carrier", "supplier").astype(object),
         "reply_by": _objects(add_hours(v.request_time, policy.s1_hours).iloc[idx]),
         "reship_reason": reship_reason(v.issue_type),
-        "ship_by": _objects(add_hours(pd.Series(v.now, index=v.index), policy.s11_hours).iloc[idx]),
+        "ship_by": _objects(ship_by.iloc[idx]),
         "new_order_id": np.full(len(v.index), "", dtype=object),
     }
     keys = list(cols)

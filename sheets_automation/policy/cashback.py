@@ -8,6 +8,9 @@
 * V5: amount positive and ≤ the case's order amount (case found by Case ID, else by
   Order ID; compared only when the currencies match or one is blank).
 * V7: the same reason twice for one order (reason ``other`` may repeat).
+* Hold: an unpaid row with a V5 problem (amount not positive, or above the order amount)
+  or a V7 duplicate must not be paid: its Alert is a hold ("Hold · V7 duplicate: do not
+  pay", yellow), never "Overdue · pay", and the S5 clock does not flag it.
 
 The payee account is personal data: it never appears in a message, action or context.
 """
@@ -53,25 +56,30 @@ def evaluate_cashback(cashback: pd.DataFrame, *, now: datetime, tz: tzinfo, poli
     order_id, reason = text(cashback, "order_id"), text(cashback, "reason")
     vals = {"amount": pd.Series(amount).map("{:.2f}".format).where(~np.isnan(amount), "").to_numpy(dtype=object),
             "currency": cur}
-    findings, _ = timed(~paid, due, now_ts, policy, rule="S5", what="cashback transfer", field="agreed_at",
+    hold_findings = amounts({"amount": amount}, "cashback")
+    limit, limit_currency = _order_amounts(cases, text(cashback, "case_id"), order_id)
+    comparable = (limit_currency == "") | (cur == "") | (limit_currency == cur)
+    hold_findings.append(not_above(amount, limit, field="amount", what="Cashback amount",
+                                   limit_name="case's order amount", comparable=comparable))
+    repeatable = isin(reason, ("", "other"))
+    hold_findings.append(duplicates([order_id, reason], (order_id != "") & ~repeatable, cashback.index.to_numpy(),
+                                    code="V7-duplicate-cashback", field="reason",
+                                    message="Order {k0} already has a {k1} cashback on row {first}; "
+                                            "do not pay the same reason twice"))
+    hold, hold_label = _hold(hold_findings, paid)
+    findings, _ = timed(~paid & ~hold, due, now_ts, policy, rule="S5", what="cashback transfer",
+                        field="agreed_at",
                         overdue="S5: transfer {amount} {currency} was due by {due}; pay now and fill Paid at",
                         soon="S5: transfer {amount} {currency} before {due} and fill Paid at", values=vals)
     findings.append(Finding(paid, "green", "paid", None, "paid_at", ""))
     findings += required(cashback, "cashback", positions_by_field(parse_issues, cashback.index, letters))
     findings += not_future({"agreed_at": agreed, "paid_at": paid_at}, now_ts, policy, "cashback")
-    findings += amounts({"amount": amount}, "cashback")
-    limit, limit_currency = _order_amounts(cases, text(cashback, "case_id"), order_id)
-    comparable = (limit_currency == "") | (cur == "") | (limit_currency == cur)
-    findings.append(not_above(amount, limit, field="amount", what="Cashback amount",
-                              limit_name="case's order amount", comparable=comparable))
+    findings += hold_findings
     findings.append(currency(cur))
-    repeatable = isin(reason, ("", "other"))
-    findings.append(duplicates([order_id, reason], (order_id != "") & ~repeatable, cashback.index.to_numpy(),
-                               code="V7-duplicate-cashback", field="reason",
-                               message="Order {k0} already has a {k1} cashback on row {first}; "
-                                       "do not pay the same reason twice"))
     findings += parse_issue_findings(parse_issues, cashback.index, letters, "cashback")
     c = combine(findings, cashback.index, tab=tab, letters=letters)
+    c.alert = np.where(hold, hold_label, c.alert).astype(object)
+    c.alert_colour = np.where(hold, "yellow", c.alert_colour).astype(object)
     situation = np.where(paid, "cashback_paid", "").astype(object)
     context = [{"order_id": o, "case_id": k, "reason": r, "cashback_reason": r or "other",
                 "amount": None if np.isnan(a) else float(a),
@@ -83,6 +91,22 @@ def evaluate_cashback(cashback: pd.DataFrame, *, now: datetime, tz: tzinfo, poli
         "next_action": c.next_action, "issues": c.issues, "message_situation": situation,
         "message_context": context,
     }, index=cashback.index)
+
+
+def _hold(findings: list[Finding], paid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unpaid rows that must not be paid (V5, V7) and their label, V7 first."""
+    from ..colours import HOLD
+
+    n = len(paid)
+    hold = np.zeros(n, dtype=bool)
+    label = np.full(n, "", dtype=object)
+    for f in sorted(findings, key=lambda f: not (f.code or "").startswith("V7")):
+        rule = (f.code or "V5").split("-", 1)[0]
+        short = "V7 duplicate" if rule == "V7" else f"{rule} amount"
+        take = f.mask & ~paid & ~hold
+        label[take] = f"{HOLD} · {short}: do not pay"
+        hold |= take
+    return hold, label
 
 
 def _order_amounts(cases: pd.DataFrame | None, case_id: np.ndarray, order_id: np.ndarray

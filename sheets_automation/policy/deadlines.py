@@ -7,8 +7,10 @@ that wait on a third party (S3 courier, S4 platform, S6 supplier).
 Which rows each clock runs on (undecided: see :mod:`.view`):
 
 == ======================================================= ============================
-S1 status new (or blank): no reply yet                      Opened at + 24 h (elapsed)
-S2 undecided, not waiting_client, issue not S3/S4/S6 type   Opened at + 2 working days
+S1 status new (or blank): no reply yet                      clock start + 24 h (elapsed),
+                                                            + time paused
+S2 undecided, issue not S3/S4/S6 type                       clock start + 2 working days,
+                                                            + business time paused
 S3 undecided not_received, stale_tracking, false_delivery   Opened at + 2 working days
    (T6), request inside W4
 S4 undecided wrong_item, missing_item, damaged with V3      "evidence complete" + 10
@@ -16,14 +18,19 @@ S4 undecided wrong_item, missing_item, damaged with V3      "evidence complete" 
                                                             working days
 S6 undecided not_shipped, nothing shipped yet               Paid at + handling 3 days,
                                                             +2 days orange, +4 days red
+S4 approved refund, partial_refund, return_refund           approved at + 15 working days
+   (refund)                                                 (the timeline's approval)
 == ======================================================= ============================
 
 Surprises, stated:
 
-* waiting_client pauses S1/S2. One snapshot cannot tell how long the case waited, so
-  while the status is waiting_client they are simply not flagged (the row is yellow
-  "Needs input · waiting for client"); when the status changes, they count from
-  Opened at again, so a long wait can make them red at once.
+* waiting_client pauses S1/S2 (:mod:`.sla`, from the row's :mod:`.timeline`): while
+  paused they are not flagged (the row is yellow "Needs input · waiting for client")
+  and Due by says how much is left ("paused · 9 h left"); afterwards the deadline is
+  the unpaused one moved later by the time paused. The clock starts at Opened at, or
+  again when a decided/finished case is reopened.
+* A working-day deadline past the last year whose official calendar is published is
+  computed as usual but says so ("deadline estimated: 2027 calendar not yet published").
 * "Evidence complete" is not a column: S4 counts from Opened at once V3 passes, i.e.
   the earliest the evidence can have been complete.
 * A date typed without a time starts our own deadline at 00:00 of that day (the
@@ -39,12 +46,14 @@ import pandas as pd
 from .calendar import WorkCalendar
 from .findings import Finding
 from .settings import Policy
-from .times import add_days, add_hours
+from .sla import Clocks, paused_texts, s1_due, s2_due
+from .times import add_days
 from .view import CaseView, isin
 
 S3_TYPES = ("not_received", "stale_tracking", "false_delivery")
 S4_TYPES = ("wrong_item", "missing_item", "damaged")
 S6_TYPES = ("not_shipped",)
+REFUNDS = ("refund", "partial_refund", "return_refund")
 
 
 @dataclass(slots=True)
@@ -53,6 +62,8 @@ class Deadlines:
     expected: pd.Series  # what to tell the customer (S3 due, S4 expected, S6 ship-by)
     verifying: np.ndarray  # S3 or S4 clock running (verification_in_progress)
     findings: list[Finding]
+    due_text: np.ndarray  # Due by text where it is not a date ("paused · 9 h left"), else None
+    refund_by: pd.Series  # S4 refund deadline (approved refunds), NaT elsewhere
 
 
 def timed(active: np.ndarray, due: pd.Series, now: pd.Timestamp, p: Policy, *, rule: str, what: str,
@@ -77,18 +88,21 @@ def timed(active: np.ndarray, due: pd.Series, now: pd.Timestamp, p: Policy, *, r
 
 
 def evaluate_deadlines(v: CaseView, p: Policy, cal: WorkCalendar, *, outside: np.ndarray,
-                       evidence_ok: np.ndarray) -> Deadlines:
+                       evidence_ok: np.ndarray, clocks: Clocks, approved_at: pd.Series) -> Deadlines:
+    """:param clocks: S1/S2 clock inputs (:func:`.sla.clocks`); ``approved_at``: the timeline's approval."""
     und, now = v.undecided, v.now
     it = v.issue_type
-    s1 = add_hours(v.opened, p.s1_hours)
+    paused = v.status == "waiting_client"
+    s1 = s1_due(clocks, p.s1_hours)
     f1, on1 = timed(isin(v.status, ("", "new")), s1, now, p, rule="S1", what="first reply", field="opened_at",
                     overdue="S1: first reply was due {due}; reply to the customer now",
                     soon="S1: reply to the customer before {due}")
     typed = isin(it, S3_TYPES + S4_TYPES + S6_TYPES)
-    s2 = cal.add_working_days_series(v.opened, p.s2_working_days)
-    f2, on2 = timed(und & (v.status != "waiting_client") & ~typed, s2, now, p, rule="S2", what="final result",
+    s2 = s2_due(clocks, cal, p.s2_working_days)
+    f2, on2 = timed(und & ~paused & ~typed, s2, now, p, rule="S2", what="final result",
                     field="opened_at", overdue="S2: final result was due {due}; decide and tell the customer",
                     soon="S2: give the customer the final result before {due}")
+    due_text = paused_texts(clocks, s2, und & paused & ~typed, cal)
     s3 = cal.add_working_days_series(v.opened, p.s3_working_days)
     f3, on3 = timed(und & isin(it, S3_TYPES) & ~outside, s3, now, p, rule="S3", what="courier verification",
                     field="opened_at",
@@ -126,7 +140,31 @@ def evaluate_deadlines(v: CaseView, p: Policy, cal: WorkCalendar, *, outside: np
           Finding(on6 & ~red6 & ~orange6, "blue", "S6 supplier to ship", None, "paid_at", "",
                   "S6: supplier should ship by {ship_by}; expedite from {expedite}", vals6)]
     s6_next = expedite.where(~orange6 & ~red6, no_stock)
-    candidates = [s1.where(on1), s2.where(on2), s3.where(on3), s4.where(on4), s6_next.where(on6)]
+    approved_refund = (v.status == "approved") & isin(v.resolution, REFUNDS)
+    refund_by = cal.add_working_days_series(approved_at, p.s4_refund_working_days).where(approved_refund)
+    f_refund, on_refund = timed(approved_refund, refund_by, now, p, rule="S4", what="refund", field="status",
+                                overdue="S4: the refund was due {due} (approved + "
+                                        f"{p.s4_refund_working_days} working days); refund now",
+                                soon="S4: complete the refund before {due}")
+    candidates = [s1.where(on1), s2.where(on2), s3.where(on3), s4.where(on4), s6_next.where(on6),
+                  refund_by.where(on_refund)]
     due_by = pd.concat(candidates, axis=1).min(axis=1).astype(v.opened.dtype)
     expected = s3.where(on3, s4_expected.where(on4, ship_by.where(on6, due_by)))
-    return Deadlines(due_by, expected, on3 | on4, f1 + f2 + f3 + f4 + f6)
+    working = (on2 | on3 | on4 | on_refund) & due_by.notna().to_numpy()
+    estimate = estimated(due_by, working, cal) + estimated(s2, und & paused & ~typed, cal)
+    return Deadlines(due_by, expected, on3 | on4, f1 + f2 + f3 + f4 + f6 + f_refund + estimate, due_text,
+                     refund_by)
+
+
+def estimated(due: pd.Series, working: np.ndarray, cal: WorkCalendar) -> list[Finding]:
+    """A soft note where a working-day deadline falls past the last published calendar year (7)."""
+    last = cal.last_published_year
+    if last is None or not working.any():
+        return []
+    years = due.dt.year.fillna(0).astype(int).to_numpy()
+    mask = working & (years > last)
+    if not mask.any():
+        return []
+    return [Finding(mask, None, "calendar estimated", "S-calendar-estimated", "due_by",
+                    "deadline estimated: {year} calendar not yet published",
+                    values={"year": years.astype(object)})]

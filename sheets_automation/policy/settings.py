@@ -44,7 +44,8 @@ class Policy:
     s6_no_stock_days: float = 4  # S6: after handling time, no-stock path (red)
     s11_hours: float = 48  # reship without a new tracking number
     # Clocks and calendar
-    business_day_end: str = "18:00"
+    business_day_start: str = "09:00"  # S2 business time: business hours on working days ...
+    business_day_end: str = "18:00"  # ... until this time; working-day deadlines end here
     due_soon_hours: float = 24  # orange
     future_tolerance_minutes: float = 5  # V2: "in the future" means beyond now + this
     calendar_country: str = "CN"
@@ -59,6 +60,11 @@ class Policy:
     @property
     def business_day_end_time(self) -> time:
         hours, minutes = self.business_day_end.split(":")
+        return time(int(hours), int(minutes))
+
+    @property
+    def business_day_start_time(self) -> time:
+        hours, minutes = self.business_day_start.split(":")
         return time(int(hours), int(minutes))
 
 
@@ -80,7 +86,7 @@ def _calendar_countries() -> frozenset[str]:
 
 def _check(name: str, value: object) -> tuple[object, str | None]:
     """The value to use, or an error text (without the key)."""
-    if name == "business_day_end":
+    if name in ("business_day_start", "business_day_end"):
         if isinstance(value, str) and _HHMM.fullmatch(value.strip()):
             h, m = value.strip().split(":")
             return f"{int(h):02d}:{m}", None
@@ -135,4 +141,9 @@ def policy_from_mapping(d: dict, prefix: str = "policy") -> tuple[Policy, list[s
         if getattr(policy, low) > getattr(policy, high):
             errors.append(f"{where(low)}: must not exceed {high} ({getattr(policy, high)})")
             policy = replace(policy, **{low: getattr(Policy(), low), high: getattr(Policy(), high)})
+    if policy.business_day_start_time >= policy.business_day_end_time:
+        errors.append(f"{where('business_day_start')}: must be earlier than business_day_end "
+                      f"({policy.business_day_end})")
+        policy = replace(policy, business_day_start=Policy().business_day_start,
+                         business_day_end=Policy().business_day_end)
     return policy, errors

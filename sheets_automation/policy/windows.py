@@ -27,7 +27,13 @@ Surprises, stated:
 * Day lengths run on the merchant's wall clock (DST-safe); W1 is elapsed hours.
 * A date typed without a time starts a window at the END of that day (benefit of the
   doubt); W2 already starts at the next midnight, so it does not move.
-* "Shipped" for W1 means Shipped at, Delivered at or a tracking number is present.
+* "Shipped" for W1 means Shipped at, Delivered at or a tracking number is present. W1
+  accepts a change/cancel **only while not shipped**: once shipped, inside the 24 h or
+  not, it is a recall (domestic: courier interception; international: cannot intercept,
+  no refund by cancellation).
+* W6 counts exchanges over every row of the order, whatever its issue type, in the
+  order the requests were made (Opened at, then sheet row), so a sheet sorted newest
+  first still refuses the later request.
 * Only undecided rows (see :mod:`.view`) get window findings; the text is always shown.
 """
 from __future__ import annotations
@@ -57,6 +63,7 @@ class Windows:
     outside: np.ndarray  # the request came after the window ended
     text: np.ndarray  # the Window cell
     findings: list[Finding]
+    second_exchange: np.ndarray  # W6: an exchange request after the order's allowed ones
 
 
 def choose(v: CaseView) -> np.ndarray:
@@ -106,27 +113,27 @@ def evaluate_windows(v: CaseView, p: Policy, open_exchanges_before: np.ndarray) 
     vals = {"end": end, "ref": ref, "tz": np.full(v.n, str(v.tz), dtype=object)}
     f: list[Finding] = []
     shipped = (v.shipped.notna() | v.delivered.notna()).to_numpy() | (v.tracking != "")
-    w1_out = und & outside & (wid == "W1")
+    w1 = und & (wid == "W1")
     domestic = v.destination == _origin(p)
     unknown_dest = v.destination == ""
-    f.append(Finding(w1_out & shipped & unknown_dest, "yellow", "W1 destination", "W1-destination-missing",
+    f.append(Finding(w1 & shipped & unknown_dest, "yellow", "W1 destination", "W1-destination-missing",
                      "destination_country", "Destination country is blank, so W1 cannot tell whether the "
                      "shipped parcel can be intercepted; fill it in", severity="error"))
-    f.append(Finding(w1_out & ~shipped, "blue", "W1 recall before shipment", "W1-recall",
+    f.append(Finding(w1 & outside & ~shipped, "blue", "W1 recall before shipment", "W1-recall",
                      "paid_at", "Change/cancel asked {ref}, after the 24 h ended {end}; not shipped yet",
                      "W1: 24 h ended {end}; not shipped yet: ask the warehouse/supplier to hold the order, "
                      "then change or cancel it", vals))
-    f.append(Finding(w1_out & shipped & domestic & ~unknown_dest, "blue", "W1 courier interception",
-                     "W1-intercept", "paid_at",
-                     "Change/cancel asked {ref}, after the 24 h ended {end}; shipped domestic",
-                     "W1: 24 h ended {end}; shipped domestic: ask the courier to intercept, refund once "
-                     "intercepted", vals))
-    f.append(Finding(w1_out & shipped & ~domestic & ~unknown_dest, "grey", "W1 cannot intercept",
-                     "W1-cannot-intercept", "paid_at",
-                     "Change/cancel asked {ref}, after the 24 h ended {end}; shipped abroad",
-                     "W1: 24 h ended {end} and the parcel is shipped abroad: it cannot be intercepted "
-                     "nor refunded by cancellation; tell the customer", vals))
-    f.append(Finding(und & inside & (wid == "W1"), None, "W1 accept", None, None,
+    f.append(Finding(w1 & shipped & domestic & ~unknown_dest, "blue", "W1 courier interception",
+                     "W1-intercept", "shipped_at",
+                     "Change/cancel asked {ref}; the order is already shipped (domestic)",
+                     "W1: already shipped domestic: ask the courier to intercept, refund once intercepted",
+                     vals))
+    f.append(Finding(w1 & shipped & ~domestic & ~unknown_dest, "grey", "W1 cannot intercept",
+                     "W1-cannot-intercept", "shipped_at",
+                     "Change/cancel asked {ref}; the order is already shipped abroad",
+                     "W1: already shipped abroad: it cannot be intercepted nor refunded by cancellation; "
+                     "tell the customer and offer the after-delivery options", vals))
+    f.append(Finding(und & inside & (wid == "W1") & ~shipped, None, "W1 accept", None, None,
                      "W1: inside 24 h (until {end}): accept the change/cancel", values=vals))
     for w in ("W2", "W3", "W4", "W5", "W6"):
         clock = "delivered_at" if w in FROM_DELIVERY else "paid_at"
@@ -142,20 +149,25 @@ def evaluate_windows(v: CaseView, p: Policy, open_exchanges_before: np.ndarray) 
                      "W5 receipt not confirmed", "W5-receipt-not-confirmed", "delivered_at",
                      "Price protection refunds the difference only after receipt is confirmed and a new "
                      "order at the lower price exists"))
-    second = und & (wid == "W6") & (open_exchanges_before >= p.w6_exchanges_per_order)
+    second = und & (v.resolution == "exchange") & (open_exchanges_before >= p.w6_exchanges_per_order)
     f.append(Finding(second, "grey", "W6 second exchange refused", "W6-second-exchange", "order_id",
                      "This order already had an exchange; one exchange per order",
                      "W6: one exchange per order; refuse the second exchange"))
-    return Windows(wid, end, inside, outside, text, f)
+    return Windows(wid, end, inside, outside, text, f, second)
 
 
 def exchanges_before(v: CaseView) -> np.ndarray:
-    """Per row, earlier rows (sheet order) that asked to exchange the same order (W6)."""
+    """Per row, the order's exchange requests made before it (W6), whatever their issue type
+    and wherever they stand in the sheet: ranked by request time (Opened at, else now), then
+    sheet row. Rejected requests do not count."""
     ask = (v.resolution == "exchange") & (v.status != "rejected") & (v.order_id != "")
     counts = np.zeros(v.n, dtype=int)
     if ask.any():
-        orders = pd.Series(v.order_id[ask])
-        counts[ask] = orders.groupby(orders).cumcount().to_numpy()
+        pos = np.flatnonzero(ask)
+        frame = pd.DataFrame({"order": v.order_id[pos], "at": v.request_time.iloc[pos].to_numpy(),
+                              "row": v.index.to_numpy()[pos], "pos": pos})
+        frame = frame.sort_values(["at", "row"], kind="stable")
+        counts[frame["pos"].to_numpy()] = frame.groupby("order").cumcount().to_numpy()
     return counts
 
 
