@@ -13,7 +13,9 @@ What it is strict about (so our request shapes are checked, not assumed):
   document (``googleapiclient/discovery_cache/documents/sheets.v4.json``): unknown fields,
   wrong types and bad enum values give 400 INVALID_ARGUMENT in Google's error shape;
 * ``spreadsheets:batchUpdate`` is atomic: one bad sub-request and nothing is applied;
-* values writes past the last grid row or column grow the grid, as the real API does.
+* values writes past the last grid row or column are refused (``400 Range (…) exceeds grid
+  limits``) as the real API does; only ``values:append`` and dimension requests grow a sheet;
+* a request body over 10,485,760 bytes is refused ("Request payload size exceeds the limit").
 
 Simplifications (stated, not hidden):
 
