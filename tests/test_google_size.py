@@ -93,3 +93,15 @@ def test_a_range_bigger_than_a_chunk_is_cut_into_row_slices():
     assert [p["range"] for p in pieces][:2] == ["'Log'!A3:B4", "'Log'!A5:B6"]
     assert [row for p in pieces for row in p["values"]] == data[0]["values"]
     assert pieces[-1]["range"].endswith("B12")
+
+
+def test_replies_come_compressed_because_the_client_asks_googles_way():
+    api = initialised(300)
+    backend = open_google_backend("sheet-a", session=api.session(), sleep=lambda s: None)
+    snap = backend.read()
+    assert snap.grids["Cases"].rows[300][0] == "CS-00300"
+    assert all(wire * 3 < raw for wire, raw in zip(api.reply_sizes, api.reply_raw_sizes) if raw > 10_000)
+    api.reply_sizes.clear()
+    api.reply_raw_sizes.clear()
+    api.session().get("https://sheets.googleapis.com/v4/spreadsheets/sheet-a")  # python-requests' agent: no gzip
+    assert api.reply_sizes == api.reply_raw_sizes

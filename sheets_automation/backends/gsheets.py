@@ -30,6 +30,7 @@ from google.auth.exceptions import RefreshError
 from gspread.exceptions import APIError
 from gspread.utils import absolute_range_name
 
+from .. import __version__
 from ..errors import ConfigError, CredentialsError
 from ..schema import TabSchema, normalise_header
 from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, Snapshot, WritePlan, trim_rows
@@ -43,6 +44,7 @@ _SHEET_PROPS = "properties(sheetId,title,index,hidden,gridProperties)"
 META_FIELDS = f"properties(title,timeZone),sheets({_SHEET_PROPS},conditionalFormats(ranges,booleanRule/condition),charts/chartId)"
 LAYOUT_FIELDS = (f"sheets({_SHEET_PROPS},conditionalFormats,protectedRanges,"
                  f"data/rowData/values(effectiveValue,dataValidation))")
+USER_AGENT = f"sheets-automation/{__version__} (gzip)"
 PROTECTION_NOTE = "Filled by sheets-automation: a hand edit here may be replaced on the next run"
 VALUE_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
                 "majorDimension": "ROWS"}
@@ -395,4 +397,7 @@ def open_google_backend(spreadsheet_id: str, *, credentials_file: str | None = N
     client = gspread.Client(auth=None if session is not None else loaded.credentials, session=session,
                             http_client=RetryingHTTPClient)
     client.http_client.configure(timeout=timeout, max_retries=max_retries, sleep=sleep)
+    # Google compresses replies only for a user agent that says "gzip" (plus Accept-Encoding,
+    # which requests sends): an idle run's download shrinks several times.
+    client.http_client.session.headers["User-Agent"] = USER_AGENT
     return GoogleSheetsBackend(client, spreadsheet_id.strip(), account=loaded.account if loaded else None)

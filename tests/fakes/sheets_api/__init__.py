@@ -16,6 +16,8 @@ What it is strict about (so our request shapes are checked, not assumed):
 * values writes past the last grid row or column are refused (``400 Range (…) exceeds grid
   limits``) as the real API does; only ``values:append`` and dimension requests grow a sheet;
 * a request body over 10,485,760 bytes is refused ("Request payload size exceeds the limit").
+* replies are gzip-compressed when the request asks with both ``Accept-Encoding: gzip`` and a
+  user agent containing "gzip" (Google's rule); ``reply_sizes`` counts bytes on the wire.
 
 Simplifications (stated, not hidden):
 
