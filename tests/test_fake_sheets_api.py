@@ -106,6 +106,7 @@ def test_an_invalid_body_is_rejected_with_400(api: FakeSheetsAPI, ws: gspread.Wo
     ({"updateSheetProperties": {"properties": {"sheetId": 0, "hidden": "yes"}, "fields": "hidden"}},
      "Invalid value"),
     ({"addSheet": {"properties": {"title": "Sheet1"}}}, "already exists"),
+    ({"addSheet": {"properties": {"title": "New", "sheetId": 0}}}, "Invalid sheetId 0: already in use"),
 ])
 def test_batch_update_is_validated_and_all_or_nothing(api: FakeSheetsAPI, ws: gspread.Worksheet,
                                                       request_: dict, why: str) -> None:

@@ -169,7 +169,8 @@ def test_random_google_fault_sequences_converge_to_the_fault_free_sheet(seed, re
 @pytest.mark.parametrize("lost", [1, 2, 3, 4], ids=["read values", "re-read", "layout write", "values write"])
 def test_a_lost_response_is_retried_and_the_sheet_still_converges(lost, reference):
     """The request took effect, its answer was lost: values writes are idempotent, and a
-    repeated addSheet that Google refuses ("already exists") is recognised as done."""
+    repeated addSheet that Google refuses ("Invalid sheetId …: already in use", checked before
+    "already exists") is recognised as done."""
     api = new_api(LossyAPI, lose={lost})
     result = run(api, SIMULATED)
     assert result.applied is not None and result.applied.written > 0, "a lost reply never stops the run"

@@ -47,11 +47,11 @@ class BatchUpdateMixin:
     def _req_addSheet(self, book: Spreadsheet, req: dict) -> dict:
         props = req.get("properties") or {}
         title = props.get("title") or f"Sheet{len(book.sheets) + 1}"
+        sid = props.get("sheetId")  # Google checks the id before the title
+        if sid is not None and any(s.sheet_id == sid for s in book.sheets):
+            raise bad_request(f"Invalid sheetId {sid}: already in use")
         if book.by_title(title):
             raise bad_request(f'A sheet with the name "{title}" already exists. Please enter another name.')
-        sid = props.get("sheetId")
-        if sid is not None and any(s.sheet_id == sid for s in book.sheets):
-            raise bad_request(f"A sheet with the id {sid} already exists.")
         grid = props.get("gridProperties") or {}
         sheet = Sheet(self._new_id(book, title) if sid is None else int(sid), title,
                       row_count=grid.get("rowCount") or 1000, col_count=grid.get("columnCount") or 26,
