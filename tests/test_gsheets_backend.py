@@ -355,3 +355,23 @@ def test_unset_env_var_and_missing_default_credentials(monkeypatch: pytest.Monke
 def test_an_empty_spreadsheet_id_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="spreadsheet_id"):
         open_google_backend(" ", session=requests.Session())
+
+
+@pytest.mark.parametrize("edit", ["insert-column-before", "delete-column-before", "none"])
+def test_alert_rules_are_found_by_header_when_people_move_columns_meanwhile(edit) -> None:
+    api = fake()
+    backend = backend_for(api)
+    backend.init_layout([shipped_schemas()["cases"]])
+    assert len(api.sheet(SID, "Cases").conditional_formats) == len(colours.COLOURS)
+    backend.read()
+    moves = {"insert-column-before": lambda a: a.human_insert_columns("Cases", 2),
+             "delete-column-before": lambda a: a._dimension(a.sheet(SID, "Cases"), "COLUMNS", 1, 2, insert=False),
+             "none": lambda a: None}
+    api.between_calls = lambda a, n: moves[edit](a) if n == 2 else None  # before the apply's re-read
+    result = backend.apply(WritePlan(cells=[alert("CS-00001", 2)]))
+    rules = api.sheet(SID, "Cases").conditional_formats
+    alert_col = api.grid(SID, "Cases")[0].index("Alert")
+    assert len(rules) == len(colours.COLOURS) and result.skipped == []
+    assert {(r["ranges"][0]["startColumnIndex"], r["ranges"][0]["endColumnIndex"]) for r in rules} == {
+        (alert_col, alert_col + 1)}
+    assert column(api, "Alert")["CS-00001"] == "Overdue · S1 first reply"

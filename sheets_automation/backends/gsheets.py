@@ -61,6 +61,7 @@ class TabMeta:
     alert_rules: dict[int, set[str]] = field(default_factory=dict)  # 0-based column → label prefixes
     charts: int = 0  # charts on the tab (a report's chart is added only when there is none)
     size: tuple[int, int] = (NEW_TAB_ROWS, 26)  # the grid's (rows, columns): values writes must fit
+    rules_by_header: dict[str, set[str]] | None = None  # alert_rules by the column's header at the read
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -154,10 +155,19 @@ class GoogleSheetsBackend:
             tz, title = self._relearn_tabs()
             try:
                 grids = self._call(self._values, list(self._meta), keep_400=attempt == 0)
-                return Snapshot(grids, tz, title)
             except APIError:
                 continue
+            self._name_rules(grids)
+            return Snapshot(grids, tz, title)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _name_rules(self, grids: dict[str, Grid]) -> None:
+        """Remember which header each alert-rule column had: a column people insert or move
+        later carries its rules along, so rules are found again by header, not position."""
+        for title, meta in (self._meta or {}).items():
+            if title in grids:
+                meta.rules_by_header = {normalise_header(grids[title].cell(1, c + 1)): set(p)
+                                        for c, p in meta.alert_rules.items() if grids[title].cell(1, c + 1).strip()}
 
     # -- apply ---------------------------------------------------------------------
 
@@ -186,9 +196,9 @@ class GoogleSheetsBackend:
         need = needed_sizes(cells)
         for _r, rng in reports:
             need[_r.title] = (len(rng["values"]), max(len(v) for v in rng["values"]))
-        structure = self._structure_requests(plan, placed.cells, appended, need)
+        structure = self._structure_requests(plan, fresh, placed.cells, appended, need)
         if structure:
-            result.api_calls += self._layout_write(plan, placed.cells, appended, need, structure)
+            result.api_calls += self._layout_write(plan, fresh, placed.cells, appended, need, structure)
         state = cells.pop(STATE_TAB, None)  # fingerprints go last: never ahead of the values
         data = value_ranges(cells) + [rng for _r, rng in reports] + value_ranges({STATE_TAB: state} if state else {})
         result.api_calls += self._write_values(data, need)
@@ -219,7 +229,7 @@ class GoogleSheetsBackend:
             calls += 3 + bool(grow)
         return calls
 
-    def _layout_write(self, plan, placed, appended, need, structure) -> int:
+    def _layout_write(self, plan, fresh, placed, appended, need, structure) -> int:
         """The one layout batchUpdate; returns the calls it cost.
 
         If Google says a tab or sheet id "already exists" / is "already in use", an earlier
@@ -234,7 +244,8 @@ class GoogleSheetsBackend:
             if "already exists" not in message and "already in use" not in message:
                 raise access_error(err, self.spreadsheet_id, self.account) from None
         self._relearn_tabs()
-        rest = self._structure_requests(plan, placed, appended, need)
+        self._name_rules(fresh)
+        rest = self._structure_requests(plan, fresh, placed, appended, need)
         if rest:
             self._call(self.http.batch_update, self.spreadsheet_id, {"requests": rest})
         return 2 + bool(rest)
@@ -261,7 +272,7 @@ class GoogleSheetsBackend:
         return {t: Grid(t, trimmed_rows(vr.get("values") or []), meta[t].sheet_id, meta[t].hidden)
                 for t, vr in zip(tabs, resp.get("valueRanges") or [])}
 
-    def _structure_requests(self, plan: WritePlan, placed: Cells, appended: Cells,
+    def _structure_requests(self, plan: WritePlan, fresh: dict[str, Grid], placed: Cells, appended: Cells,
                             need: dict[str, tuple[int, int]]) -> list[dict]:
         """addSheet for new tabs, appendDimension for tabs too small for the write, alert rules
         for coloured columns lacking them; updates the cache."""
@@ -294,7 +305,11 @@ class GoogleSheetsBackend:
         coloured = {(tab, col) for source in (placed, appended)
                     for tab, items in source.items() for _r, col, _v, colour in items if colour}
         for tab, col in sorted(coloured):
-            present = meta[tab].alert_rules.setdefault(col - 1, set())
+            header = normalise_header(fresh[tab].cell(1, col)) if tab in fresh else ""
+            if header and meta[tab].rules_by_header is not None:
+                present = meta[tab].rules_by_header.setdefault(header, set())
+            else:
+                present = meta[tab].alert_rules.setdefault(col - 1, set())
             new = alert_rule_requests(meta[tab].sheet_id, col - 1, present)
             requests_ += new
             present.update(r["addConditionalFormatRule"]["rule"]["booleanRule"]["condition"]["values"][0]
