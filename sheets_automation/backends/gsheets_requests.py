@@ -19,8 +19,8 @@ from .base import Grid, NewTab, ReportChart, ReportTab
 
 NEW_TAB_ROWS = 1000
 """Rows of a tab we create, and the headroom added when a tab must grow."""
-CHUNK_BYTES = 2 * 1024 * 1024 - 4096
-"""Largest values-write body we send (Google's advice: 2 MB; 4 KB left for the envelope)."""
+CHUNK_BYTES = 2_000_000 - 4096
+"""Largest values-write body we send (Google's advice: 2 MB, read as 2,000,000 bytes; 4 KB left for the envelope)."""
 
 Cells = dict[str, list[tuple[int, int, str, str | None]]]  # {tab: [(row, col, value, colour)]}, 1-based
 
