@@ -145,6 +145,8 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     checked_at = format_timestamp(pd.Series([ctx.now]), tz_name).iloc[0]
     for stem, outs in outputs.items():
         kept += plan_tab(tabs[stem], merge_outputs(outs), state, plan, checked_at)
+    if state.rebuilt:
+        notes.append(rebuilt_note(state))
     for stem, report in reports.items():
         plan_report(report, find_grid(snapshot, schemas[stem]) if stem in schemas else None, plan)
     applied = None
@@ -156,6 +158,15 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     if applied is not None and on_applied is not None:
         on_applied(result)  # e.g. the audit trail records every cell written
     return result
+
+
+def rebuilt_note(state: StateTab) -> str:
+    """The one summary line when bot cells were rebuilt for want of a record (issue #13)."""
+    if not state.exists:
+        return (f"the hidden tab {STATE_TAB} was missing (deleted, or the data was copied to a new sheet): "
+                f"{state.rebuilt} automation cells rebuilt from what the sheet shows; the tab is recreated")
+    return (f"{state.rebuilt} automation cells on rows {STATE_TAB} had no record of were rebuilt "
+            f"(no evidence of a hand edit)")
 
 
 def plan_report(report: ReportTab, grid, plan: WritePlan) -> None:

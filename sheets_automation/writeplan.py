@@ -8,6 +8,12 @@ situation                             what happens
 ``fill_if_blank`` column              written only while the cell is blank
 cell already holds the desired value  nothing (a run that changes nothing writes nothing)
 cell blank, or holds what we wrote    written (fingerprint updated)
+cell holds a value we wrote elsewhere a displaced bot value (a race moved it): ours, rewritten
+row unknown to the state tab, but     the automation processed the row before (its Checked
+Checked at filled                     at is filled) and the record is gone (state tab deleted,
+                                      data copied to a new sheet): no evidence of a hand
+                                      edit, so rebuilt as a clean run computes it
+row unknown, never processed          text there predates the automation: a person's, kept
 cell holds anything else              a person wrote it: left alone until they clear it
 ``volatile`` column (Checked at)      written only when another bot cell of the row is
 ====================================  ===================================================
@@ -70,6 +76,21 @@ def _ref(typed: TypedTab, row: int, key: str, usable: bool, key_was_blank: bool)
     return RowRef(key_header=key_header, key="", row=row, anchor=anchor)
 
 
+def hand_edited(state: StateTab, rk: str, field: str, current: str, processed: bool) -> bool:
+    """Evidence that a person typed ``current`` (non-blank) into a bot cell: the state tab knows
+    the row, and ``current`` is neither what we last wrote there nor a value we wrote to this
+    column on another row (a write a race displaced is ours to correct, not a hand edit).
+    A row the state tab does not know: a person's text if the automation never ``processed``
+    the row (no Checked at); else the record was lost (tab deleted, data copied to a new
+    sheet), there is no evidence, and the cell is rebuilt (counted in ``state.rebuilt``)."""
+    if rk not in state.raw:
+        if processed:
+            state.rebuilt += 1
+        return not processed
+    fp = fingerprint(current)
+    return state.get(rk).get(field) != fp and fp not in state.written(field)
+
+
 def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, checked_at: str) -> int:
     """Add this tab's writes to ``plan``; return how many cells people edited and were kept."""
     schema, layout = typed.schema, typed.layout
@@ -82,6 +103,9 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         desired[schema.key] = desired.get(schema.key, pd.Series(None, index=desired.index, dtype=object)).astype(object)
         desired.loc[gen, schema.key] = keys[gen]
     volatile = [c for c in schema.columns if c.volatile and c.field in layout.col]
+    processed = pd.Series(False, index=typed.raw.index)  # rows the automation stamped (Checked at)
+    for v in volatile:
+        processed |= typed.raw[v.field].astype(str).str.strip().ne("")
     fields = [c for c in schema.columns if c.field in desired.columns and c.field in layout.col and c.bot_writes and not c.volatile]
     kept = 0
     per_row: dict[int, list[tuple[str, str, str]]] = {}  # row -> [(field, old, new)]
@@ -99,8 +123,7 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         for row in differs.index[differs]:
             current, new = have.at[row], str(want.at[row])
             if current != "" and usable.at[row]:
-                last = state.get(row_key(schema.tab, keys.at[row])).get(col.field)
-                if last != fingerprint(current):
+                if hand_edited(state, row_key(schema.tab, keys.at[row]), col.field, current, bool(processed.at[row])):
                     kept += 1
                     continue
             elif current != "":
@@ -110,8 +133,8 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         same = has_opinion & ~differs & have.ne("") & usable
         for row in same.index[same]:
             fps = state.get(row_key(schema.tab, keys.at[row]))
-            if col.field not in fps:
-                adopt.setdefault(row, {})[col.field] = fingerprint(have.at[row])
+            if fps.get(col.field) != (fp := fingerprint(have.at[row])):  # missing or stale: adopt
+                adopt.setdefault(row, {})[col.field] = fp
     for row, changes in per_row.items():
         for v in volatile:
             have = str(typed.raw.at[row, v.field])
