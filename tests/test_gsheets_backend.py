@@ -1,7 +1,8 @@
 """The Google Sheets backend through real gspread against the in-memory Sheets API.
 
-Budget: read = 2 calls (tab metadata, then values), apply = 2 calls (re-read + write) whatever
-the row count, plus one write per 2 MB and one layout call when a tab must grow; people's
+Budget: read = 2 calls (tab metadata, then values), apply = 3 calls (re-read + write +
+verification read) whatever the row count, plus one write per 2 MB and one layout call when a
+tab must grow; people's
 edits made between read and apply win; quota errors are retried with recorded waits.
 """
 from __future__ import annotations
@@ -113,7 +114,7 @@ def test_calls_do_not_grow_with_rows(rows: int) -> None:
     plan = WritePlan(cells=[alert(f"CS-{i:05d}", i + 1) for i in (1, 5, 10)],
                      appends=[RowAppend("Cases", (("Case ID", "CS-99999"), ("Order ID", "0042")))])
     result = backend.apply(plan)
-    assert (len(api.reads), len(api.writes), result.api_calls) == (3, 1, 2)
+    assert (len(api.reads), len(api.writes), result.api_calls) == (4, 1, 3)  # + the verification read
     assert (result.written, result.appended, result.skipped) == (3, 1, [])
     assert column(api, "Alert")["CS-00010"] == "Overdue · S1 first reply"
     assert api.grid(SID, "Cases")[rows + 1][:2] == ["CS-99999", "0042"]
@@ -130,7 +131,7 @@ def test_values_are_written_raw_so_formulas_stay_text() -> None:
     assert list(column(api, "Customer message").values())[:3] == risky[:3]
     assert api.grid(SID, "Cases")[4][0] == "2025-03-01"
     assert all("f" not in cell for row in api.sheet(SID, "Cases").rows for cell in row.values())
-    assert api.requests[-1][2]["valueInputOption"] == "RAW"
+    assert [r[2]["valueInputOption"] for r in api.requests if r[0] == "POST"] == ["RAW"]
 
 
 def test_coloured_writes_add_alert_rules_once() -> None:
@@ -139,13 +140,13 @@ def test_coloured_writes_add_alert_rules_once() -> None:
     backend.read()
     first = backend.apply(WritePlan(cells=[alert("CS-00001", 2)]))
     rules = api.sheet(SID, "Cases").conditional_formats
-    assert first.api_calls == 3 and len(rules) == len(colours.COLOURS)
+    assert first.api_calls == 4 and len(rules) == len(colours.COLOURS)
     red = next(r for r in rules if r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] == "Overdue")
     assert red["ranges"] == [{"startRowIndex": 1, "startColumnIndex": 3, "endColumnIndex": 4}]
     assert red["booleanRule"]["format"]["backgroundColor"]["red"] == pytest.approx(0xF4 / 255)
     backend.read()
     second = backend.apply(WritePlan(cells=[alert("CS-00002", 3)]))
-    assert second.api_calls == 2 and len(api.sheet(SID, "Cases").conditional_formats) == len(colours.COLOURS)
+    assert second.api_calls == 3 and len(api.sheet(SID, "Cases").conditional_formats) == len(colours.COLOURS)
 
 
 def test_new_tab_is_created_before_values_are_written_to_it() -> None:
@@ -239,7 +240,7 @@ def test_every_request_carries_the_timeout() -> None:
     backend = backend_for(api, timeout=12.5)
     backend.read()
     backend.apply(WritePlan(cells=[alert("CS-00001", 2)]))
-    assert api.timeouts == [12.5] * 5
+    assert api.timeouts == [12.5] * 6
 
 
 def test_backoff_is_capped() -> None:

@@ -10,7 +10,9 @@ apart from the 2 MB write chunks:
   1 ``spreadsheets.batchUpdate`` only when a tab must be created or grown (values writes never
   grow a sheet) or a coloured column lacks our alert rules, then ``ceil(bytes / 2 MB)``
   ``values:batchUpdate`` (RAW, so text such as ``=HYPERLINK(…)`` stays text), the hidden
-  state tab last so a cut-off run never leaves fingerprints ahead of the values;
+  state tab last so a cut-off run never leaves fingerprints ahead of the values; then 1
+  ``values:batchGet`` verifying the data tabs written (:mod:`.verify`), plus one repair write
+  only when a person's row or column move displaced a value during the write;
 * ``init_layout`` — 1 read, plus 1 ``spreadsheets.batchUpdate`` when something is missing.
 
 We call gspread's HTTP layer directly: ``Client.open_by_key`` would spend a metadata read.
@@ -39,6 +41,7 @@ from .gsheets_http import DEFAULT_MAX_RETRIES, RetryingHTTPClient, access_error,
 from .gsheets_requests import (NEW_TAB_ROWS, Cells, add_chart_request, add_tab_requests, alert_rule_requests,
                                chunk_value_ranges, grow_requests, new_sheet_id, report_range, value_ranges)
 from .placement import append_rows, place
+from .verify import repairs
 
 _SHEET_PROPS = "properties(sheetId,title,index,hidden,gridProperties)"
 META_FIELDS = f"properties(title,timeZone),sheets({_SHEET_PROPS},conditionalFormats(ranges,booleanRule/condition),charts/chartId)"
@@ -202,9 +205,28 @@ class GoogleSheetsBackend:
         state = cells.pop(STATE_TAB, None)  # fingerprints go last: never ahead of the values
         data = value_ranges(cells) + [rng for _r, rng in reports] + value_ranges({STATE_TAB: state} if state else {})
         result.api_calls += self._write_values(data, need)
+        result.api_calls += self._verify(plan, fresh, placed.cells, result)
         result.written = sum(len(v) for v in placed.cells.values())
         result.appended = sum(len({row for row, *_ in v}) for v in appended.values())
         return result
+
+    def _verify(self, plan: WritePlan, fresh: dict[str, Grid], cells: Cells, result: ApplyResult) -> int:
+        """One read after the write: a value a person's row or column move displaced in the
+        moment between re-read and write is put where its key and header are now, and the
+        cell it hit gets back what it held (:mod:`.verify`). Returns the calls it cost."""
+        key_headers: dict[str, str] = {}
+        for w in plan.cells:
+            key_headers.setdefault(w.tab, w.ref.key_header)
+        tabs = [t for t in cells if t in key_headers and t in fresh]
+        if not tabs:
+            return 0
+        after, calls = self._reread(tabs)
+        fix = repairs(fresh, after, {t: cells[t] for t in tabs}, key_headers)
+        result.repaired += fix.displaced
+        result.skipped += fix.unresolved
+        if fix.cells:
+            calls += self._write_values(value_ranges(fix.cells), needed_sizes(fix.cells))
+        return calls
 
     def _write_values(self, data: list[dict], need: dict[str, tuple[int, int]]) -> int:
         """``data`` in bodies of at most 2 MB; returns the calls it cost. If Google says a range

@@ -1,0 +1,113 @@
+"""Pure: find writes a person's edit displaced, and what puts things right (issue #11).
+
+The values write addresses cells by position (A1), computed from a re-read made just
+before it. If a person inserts, deletes, sorts or moves rows or columns in between, a value
+lands in the wrong cell. A short verification read after the write shows where things are
+now; this module compares it with the re-read and returns the repairs:
+
+* a cell our write hit by mistake gets back what was there (found by its row's key and its
+  column's header in the re-read; blank for a row or column inserted meanwhile);
+* the value is written where its key and header are now, if that cell still holds what
+  we expected to replace (so a person's edit made meanwhile still wins).
+
+Only what is positively known is repaired: a write whose row or column cannot be found again
+(deleted, renamed, key no longer unique) is reported, never guessed. Linear in the cells
+written (one index per tab, as :mod:`.placement`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .base import Grid
+from .placement import _TabIndex
+
+Cells = dict[str, list[tuple[int, int, str, str | None]]]
+
+
+@dataclass(slots=True)
+class Repairs:
+    cells: Cells = field(default_factory=dict)  # {tab: [(row, col, value, colour)]} at current addresses
+    displaced: int = 0  # writes found in the wrong cell
+    unresolved: list[str] = field(default_factory=list)  # one line each
+
+
+def _unique(rows: list[int]) -> int | None:
+    return rows[0] if len(rows) == 1 else None
+
+
+def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_headers: dict[str, str]) -> Repairs:
+    """Repairs for the ``written`` cells (addresses in ``fresh``) given the sheet ``after`` the write."""
+    out = Repairs()
+    for tab, items in written.items():
+        f, a, key_header = fresh.get(tab), after.get(tab), key_headers.get(tab)
+        if f is None or a is None or not key_header or not items:
+            continue
+        if f.rows[:1] == a.rows[:1] and _same_keys(f, a, key_header):
+            continue  # nothing moved: every write landed where it was meant to
+        fi, ai = _TabIndex(f), _TabIndex(a)
+        kf, ka = fi.col(key_header), ai.col(key_header)
+        if kf is None or ka is None:
+            out.unresolved.append(f"{tab}: the key column {key_header!r} is gone; writes not checked")
+            continue
+        ours = {(r, c): v for r, c, v, _ in items}
+        restore: dict[tuple[int, int], str] = {}
+        intended: list[tuple[int, int, str, str | None, str]] = []
+        for r, c, v, colour in items:
+            ar = _unique(ai.rows_with_key(key_header, f.cell(r, kf).strip())) if f.cell(r, kf).strip() else None
+            ac = ai.col(f.cell(1, c))
+            if (ar, ac) == (r, c):
+                continue
+            if a.cell(r, c) == v:  # our value sits at the old address: someone else's cell
+                out.displaced += 1
+                was = _original(f, a, fi, ai, r, c, ka, ours, key_header)
+                if was is None:
+                    out.unresolved.append(f"{tab}!{_a1(r, c)}: a value was displaced and the cell's owner is unknown")
+                else:
+                    restore[(r, c)] = was
+            if ar is None or ac is None:
+                out.unresolved.append(f"{tab} {f.cell(r, kf) or f'row {r}'} {f.cell(1, c)}: row or column not found "
+                                      f"after the write; retried next run")
+                continue
+            intended.append((ar, ac, v, colour, f.cell(r, c)))
+        final = {k: (v, None) for k, v in restore.items()}
+        for ar, ac, v, colour, old in intended:
+            now = restore.get((ar, ac), a.cell(ar, ac))
+            if now == old or now == v:
+                final[(ar, ac)] = (v, colour)
+        cells = [(r, c, v, colour) for (r, c), (v, colour) in final.items() if a.cell(r, c) != v]
+        if cells:
+            out.cells[tab] = cells
+    return out
+
+
+def _same_keys(f: Grid, a: Grid, key_header: str) -> bool:
+    fi = _TabIndex(f)
+    k = fi.col(key_header)
+    if k is None or len(a.rows) < len(f.rows):
+        return False
+    return all(f.cell(r, k) == a.cell(r, k) for r in range(2, len(f.rows) + 1))
+
+
+def _original(f: Grid, a: Grid, fi: _TabIndex, ai: _TabIndex, r: int, c: int, ka: int,
+              ours: dict[tuple[int, int], str], key_header: str) -> str | None:
+    """What cell (r, c) of ``a`` held before our write hit it, from ``f``; None if unknown."""
+    header = a.cell(1, c)
+    if not header.strip() or fi.col(header) is None:
+        return ""  # a column inserted meanwhile: it was blank
+    if c == ka:
+        return None  # we hit the key column itself: the row cannot be told
+    key = a.cell(r, ka).strip()
+    if not key:
+        row = a.rows[r - 1] if r <= len(a.rows) else ()
+        blank = all(not v.strip() or (r, i) in ours for i, v in enumerate(row, start=1))
+        return "" if blank else None  # a row inserted meanwhile was blank
+    fr = _unique(fi.rows_with_key(key_header, key))
+    return None if fr is None else f.cell(fr, fi.col(header))
+
+
+def _a1(row: int, col: int) -> str:
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
