@@ -105,3 +105,10 @@ def test_replies_come_compressed_because_the_client_asks_googles_way():
     api.reply_raw_sizes.clear()
     api.session().get("https://sheets.googleapis.com/v4/spreadsheets/sheet-a")  # python-requests' agent: no gzip
     assert api.reply_sizes == api.reply_raw_sizes
+
+
+@pytest.mark.parametrize("a1, tab", [("'Cases'!A1", "Cases"), ("'Bob''s tab'!B2:C3", "Bob's tab"),
+                                     ("Cases!A1", "Cases"), ("'周报'!A1", "周报")])
+def test_range_tab(a1, tab):
+    from sheets_automation.backends.gsheets_requests import range_tab
+    assert range_tab(a1) == tab

@@ -39,7 +39,8 @@ from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, Snapshot,
 from .gsheets_auth import load_credentials
 from .gsheets_http import DEFAULT_MAX_RETRIES, RetryingHTTPClient, access_error, cell_text
 from .gsheets_requests import (NEW_TAB_ROWS, Cells, add_chart_request, add_tab_requests, alert_rule_requests,
-                               chunk_value_ranges, grow_requests, new_sheet_id, report_range, value_ranges)
+                               chunk_value_ranges, grow_requests, new_sheet_id, range_tab, report_range,
+                               value_ranges)
 from .placement import append_rows, place
 from .verify import repairs
 
@@ -204,7 +205,7 @@ class GoogleSheetsBackend:
             result.api_calls += self._layout_write(plan, fresh, placed.cells, appended, need, structure)
         state = cells.pop(STATE_TAB, None)  # fingerprints go last: never ahead of the values
         data = value_ranges(cells) + [rng for _r, rng in reports] + value_ranges({STATE_TAB: state} if state else {})
-        result.api_calls += self._write_values(data, need)
+        result.api_calls += self._write_values(data, need, result)
         result.api_calls += self._verify(plan, fresh, placed.cells, result)
         result.written = sum(len(v) for v in placed.cells.values())
         result.appended = sum(len({row for row, *_ in v}) for v in appended.values())
@@ -225,13 +226,14 @@ class GoogleSheetsBackend:
         result.repaired += fix.displaced
         result.skipped += fix.unresolved
         if fix.cells:
-            calls += self._write_values(value_ranges(fix.cells), needed_sizes(fix.cells))
+            calls += self._write_values(value_ranges(fix.cells), needed_sizes(fix.cells), result)
         return calls
 
-    def _write_values(self, data: list[dict], need: dict[str, tuple[int, int]]) -> int:
-        """``data`` in bodies of at most 2 MB; returns the calls it cost. If Google says a range
-        "exceeds grid limits" (a person deleted rows or columns since the read), the tabs are
-        learnt again, grown, and the write sent once more."""
+    def _write_values(self, data: list[dict], need: dict[str, tuple[int, int]], result: ApplyResult) -> int:
+        """``data`` in bodies of at most 2 MB; returns the calls it cost. If Google refuses a chunk
+        because a range "exceeds grid limits" (people deleted rows or columns since the read) or
+        is "Unable to parse" (a tab deleted or renamed meanwhile), the tabs are learnt again, a
+        gone tab's writes are dropped (one line each), tabs grown, and the chunk sent once more."""
         calls = 0
         for chunk in chunk_value_ranges(data):
             body = {"valueInputOption": "RAW", "data": chunk}
@@ -240,15 +242,21 @@ class GoogleSheetsBackend:
                 calls += 1
                 continue
             except APIError as err:
-                if "exceeds grid limits" not in str(err.error.get("message", "")):
+                message = str(err.error.get("message", ""))
+                if "exceeds grid limits" not in message and "Unable to parse range" not in message:
                     raise access_error(err, self.spreadsheet_id, self.account) from None
             self._relearn_tabs()
+            gone = sorted({range_tab(d["range"]) for d in chunk} - set(self._meta))
+            result.skipped += [f"{tab}: the tab was deleted or renamed during the write; its writes are dropped"
+                               for tab in gone]
+            body["data"] = [d for d in chunk if range_tab(d["range"]) not in gone]
             grow = [r for tab, size in need.items() if tab in self._meta
                     for r in grow_requests(self._meta[tab].sheet_id, self._meta[tab].size, size)]
             if grow:
                 self._call(self.http.batch_update, self.spreadsheet_id, {"requests": grow})
-            self._call(self.http.values_batch_update, self.spreadsheet_id, body)
-            calls += 3 + bool(grow)
+            if body["data"]:
+                self._call(self.http.values_batch_update, self.spreadsheet_id, body)
+            calls += 2 + bool(grow) + bool(body["data"])
         return calls
 
     def _layout_write(self, plan, fresh, placed, appended, need, structure) -> int:

@@ -47,6 +47,14 @@ def value_ranges(cells: Cells) -> list[dict]:
     return data
 
 
+def range_tab(a1: str) -> str:
+    """The tab title of an absolute range such as ``'Bob''s tab'!A1:B2``."""
+    title = a1.rpartition("!")[0] or a1
+    if title.startswith("'") and title.endswith("'"):
+        title = title[1:-1].replace("''", "'")
+    return title
+
+
 def _size(obj: Any) -> int:
     """Bytes ``obj`` takes in a request body (requests encodes JSON with ASCII escapes)."""
     return len(json.dumps(obj, separators=(", ", ": ")))
