@@ -168,9 +168,10 @@ def test_writes_past_the_last_grid_row_grow_the_sheet_first() -> None:
     backend.read()
     result = backend.apply(WritePlan(appends=[RowAppend("Cases", (("Case ID", "CS-00003"),))]))
     assert api.sheet(SID, "Cases").row_count == 1004 and api.grid(SID, "Cases")[3] == ["CS-00003"]
-    layout = api.requests[-2][2]["requests"]
+    layout = next(body for method, url, body in api.requests if method == "POST" and url.endswith(":batchUpdate")
+                  and "values" not in url)["requests"]
     assert layout == [{"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 1001}}]
-    assert result.api_calls == 3
+    assert result.api_calls == 4  # re-read, grow, write, verification read
 
 
 def test_rows_deleted_after_the_read_leave_room_learnt_again_and_the_write_lands() -> None:

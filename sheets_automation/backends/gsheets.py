@@ -206,23 +206,25 @@ class GoogleSheetsBackend:
         state = cells.pop(STATE_TAB, None)  # fingerprints go last: never ahead of the values
         data = value_ranges(cells) + [rng for _r, rng in reports] + value_ranges({STATE_TAB: state} if state else {})
         result.api_calls += self._write_values(data, need, result)
-        result.api_calls += self._verify(plan, fresh, placed.cells, result)
+        result.api_calls += self._verify(plan, fresh, placed.cells, appended, result)
         result.written = sum(len(v) for v in placed.cells.values())
         result.appended = sum(len({row for row, *_ in v}) for v in appended.values())
         return result
 
-    def _verify(self, plan: WritePlan, fresh: dict[str, Grid], cells: Cells, result: ApplyResult) -> int:
+    def _verify(self, plan: WritePlan, fresh: dict[str, Grid], cells: Cells, appended: Cells,
+                result: ApplyResult) -> int:
         """One read after the write: a value a person's row or column move displaced in the
         moment between re-read and write is put where its key and header are now, and the
         cell it hit gets back what it held (:mod:`.verify`). Returns the calls it cost."""
         key_headers: dict[str, str] = {}
         for w in plan.cells:
             key_headers.setdefault(w.tab, w.ref.key_header)
-        tabs = [t for t in cells if t in key_headers and t in fresh]
+        tabs = [t for t in dict.fromkeys(list(cells) + list(appended)) if t in fresh and t != STATE_TAB]
         if not tabs:
             return 0
         after, calls = self._reread(tabs)
-        fix = repairs(fresh, after, {t: cells[t] for t in tabs}, key_headers)
+        fix = repairs(fresh, after, {t: cells[t] for t in tabs if t in cells}, key_headers,
+                      {t: appended[t] for t in tabs if t in appended})
         result.repaired += fix.displaced
         result.skipped += fix.unresolved
         if fix.cells:

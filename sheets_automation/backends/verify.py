@@ -35,13 +35,19 @@ def _unique(rows: list[int]) -> int | None:
     return rows[0] if len(rows) == 1 else None
 
 
-def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_headers: dict[str, str]) -> Repairs:
-    """Repairs for the ``written`` cells (addresses in ``fresh``) given the sheet ``after`` the write."""
+def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_headers: dict[str, str],
+            appended: Cells | None = None) -> Repairs:
+    """Repairs for the ``written`` cells (addresses in ``fresh``) and the rows ``appended``
+    below it, given the sheet ``after`` the write. A tab's key column is ``key_headers[tab]``,
+    else its first header."""
     out = Repairs()
-    for tab, items in written.items():
-        f, a, key_header = fresh.get(tab), after.get(tab), key_headers.get(tab)
-        if f is None or a is None or not key_header or not items:
+    appended = appended or {}
+    for tab in dict.fromkeys(list(written) + list(appended)):
+        items, added = written.get(tab, []), appended.get(tab, [])
+        f, a = fresh.get(tab), after.get(tab)
+        if f is None or a is None or not f.rows:
             continue
+        key_header = key_headers.get(tab) or f.cell(1, 1)
         if f.rows[:1] == a.rows[:1] and _same_keys(f, a, key_header):
             continue  # nothing moved: every write landed where it was meant to
         fi, ai = _TabIndex(f), _TabIndex(a)
@@ -49,11 +55,13 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         if kf is None or ka is None:
             out.unresolved.append(f"{tab}: the key column {key_header!r} is gone; writes not checked")
             continue
-        ours = {(r, c): v for r, c, v, _ in items}
+        ours = {(r, c): v for r, c, v, _ in items + added}
+        new_keys = {r: v for r, c, v, _ in items if c == kf}  # IDs this write gave keyless rows
         restore: dict[tuple[int, int], str] = {}
         intended: list[tuple[int, int, str, str | None, str]] = []
         for r, c, v, colour in items:
-            ar = _unique(ai.rows_with_key(key_header, f.cell(r, kf).strip())) if f.cell(r, kf).strip() else None
+            key = f.cell(r, kf).strip() or new_keys.get(r, "").strip()
+            ar = _unique(ai.rows_with_key(key_header, key)) if key else None
             ac = ai.col(f.cell(1, c))
             if (ar, ac) == (r, c):
                 continue
@@ -69,6 +77,23 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
                                       f"after the write; retried next run")
                 continue
             intended.append((ar, ac, v, colour, f.cell(r, c)))
+        moved_rows: dict[int, list[tuple[int, str, str | None]]] = {}
+        for r, c, v, colour in added:  # an appended row must land on a row that was blank
+            if a.cell(r, c) == v and not _row_was_blank(a, r, ours):
+                moved_rows.setdefault(r, []).append((c, v, colour))
+        bottom = len(a.rows)
+        for n, r in enumerate(sorted(moved_rows)):
+            for c, v, colour in moved_rows[r]:
+                out.displaced += 1
+                was = _original(f, a, fi, ai, r, c, ka, ours, key_header)
+                if was is None:
+                    out.unresolved.append(f"{tab}!{_a1(r, c)}: a new row landed on a row people added; "
+                                          f"the cell's owner is unknown")
+                else:
+                    restore[(r, c)] = was
+                target = ai.col(f.cell(1, c)) if c <= len(f.rows[0]) else None
+                if target is not None:
+                    intended.append((bottom + 1 + n, target, v, colour, ""))
         final = {k: (v, None) for k, v in restore.items()}
         for ar, ac, v, colour, old in intended:
             now = restore.get((ar, ac), a.cell(ar, ac))
@@ -78,6 +103,12 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         if cells:
             out.cells[tab] = cells
     return out
+
+
+def _row_was_blank(a: Grid, r: int, ours: dict[tuple[int, int], str]) -> bool:
+    """Row ``r`` of ``a`` holds nothing but what this write put there."""
+    row = a.rows[r - 1] if 1 <= r <= len(a.rows) else ()
+    return all(not v.strip() or ours.get((r, i)) == v for i, v in enumerate(row, start=1))
 
 
 def _same_keys(f: Grid, a: Grid, key_header: str) -> bool:
@@ -94,15 +125,25 @@ def _original(f: Grid, a: Grid, fi: _TabIndex, ai: _TabIndex, r: int, c: int, ka
     header = a.cell(1, c)
     if not header.strip() or fi.col(header) is None:
         return ""  # a column inserted meanwhile: it was blank
-    if c == ka:
-        return None  # we hit the key column itself: the row cannot be told
     key = a.cell(r, ka).strip()
-    if not key:
-        row = a.rows[r - 1] if r <= len(a.rows) else ()
-        blank = all(not v.strip() or (r, i) in ours for i, v in enumerate(row, start=1))
-        return "" if blank else None  # a row inserted meanwhile was blank
-    fr = _unique(fi.rows_with_key(key_header, key))
+    if not key or ours.get((r, ka)) == a.cell(r, ka):
+        if _row_was_blank(a, r, ours):
+            return ""  # a row inserted meanwhile was blank
+        fr = _row_by_content(f, a, fi, r, ours)
+    else:
+        fr = _unique(fi.rows_with_key(key_header, key))
     return None if fr is None else f.cell(fr, fi.col(header))
+
+
+def _row_by_content(f: Grid, a: Grid, fi: _TabIndex, r: int, ours: dict[tuple[int, int], str]) -> int | None:
+    """The one row of ``f`` whose cells equal row ``r`` of ``a`` wherever we did not write (used
+    only when our write hit the row's key cell: rare, so a scan is fine)."""
+    cols = [(c, fc) for c in range(1, len(a.rows[0]) + 1) if (r, c) not in ours and a.cell(1, c).strip()
+            and (fc := fi.col(a.cell(1, c))) is not None]
+    if not cols or not any(a.cell(r, c).strip() for c, _ in cols):
+        return None
+    found = [fr for fr in range(2, len(f.rows) + 1) if all(f.cell(fr, fc) == a.cell(r, c) for c, fc in cols)]
+    return _unique(found)
 
 
 def _a1(row: int, col: int) -> str:
