@@ -54,3 +54,21 @@ def test_an_appended_row_that_landed_on_peoples_row_moves_below_and_their_row_co
     healed = land(after, fix.cells["Cases"])
     assert healed.rows[4] == ("CS-3", "n3", "old3") and healed.rows[5] == ("CS-4", "", "new4")
     assert fix.displaced == 2 and fix.unresolved == []
+
+
+def test_a_header_renamed_during_the_write_is_not_a_move():
+    """A rename moves nothing: the values landed in their column; nothing to repair."""
+    renamed = Grid("Cases", (("Case ID", "Notes", "Alert (old)"),) + FRESH.rows[1:])
+    after = land(renamed, WRITES["Cases"])
+    fix = repairs({"Cases": FRESH}, {"Cases": after}, WRITES, {"Cases": "Case ID"})
+    assert (fix.cells, fix.displaced, fix.unresolved) == ({}, 0, [])
+
+
+def test_a_deleted_row_gives_one_line_per_column_not_one_per_cell():
+    deleted = Grid("Cases", (HEAD, FRESH.rows[2], FRESH.rows[3]))  # CS-1 deleted during the write
+    after = land(deleted, WRITES["Cases"])
+    fix = repairs({"Cases": FRESH}, {"Cases": after}, WRITES, {"Cases": "Case ID"})
+    healed = land(after, fix.cells["Cases"])
+    assert healed.rows[1:] == (("CS-2", "n2", "new2"), ("CS-3", "n3", "old3"))
+    assert fix.unresolved == ["Cases Alert: 1 written values whose row or column moved away during the write "
+                              "(deleted, renamed or no longer unique); retried next run"]

@@ -59,10 +59,14 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         new_keys = {r: v for r, c, v, _ in items if c == kf}  # IDs this write gave keyless rows
         restore: dict[tuple[int, int], str] = {}
         intended: list[tuple[int, int, str, str | None, str]] = []
+        lost: dict[str, int] = {}  # header -> writes whose row or column is not found again
+        width = len(f.rows[0])
+        renamed = {c for c in range(1, width + 1) if len(a.rows[0]) == width and f.cell(1, c) != a.cell(1, c)
+                   and fi.col(a.cell(1, c)) is None and ai.col(f.cell(1, c)) is None}  # same place, new name
         for r, c, v, colour in items:
             key = f.cell(r, kf).strip() or new_keys.get(r, "").strip()
             ar = _unique(ai.rows_with_key(key_header, key)) if key else None
-            ac = ai.col(f.cell(1, c))
+            ac = c if c in renamed else ai.col(f.cell(1, c))
             if (ar, ac) == (r, c):
                 continue
             if a.cell(r, c) == v:  # our value sits at the old address: someone else's cell
@@ -73,10 +77,11 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
                 else:
                     restore[(r, c)] = was
             if ar is None or ac is None:
-                out.unresolved.append(f"{tab} {f.cell(r, kf) or f'row {r}'} {f.cell(1, c)}: row or column not found "
-                                      f"after the write; retried next run")
+                lost[f.cell(1, c)] = lost.get(f.cell(1, c), 0) + 1
                 continue
             intended.append((ar, ac, v, colour, f.cell(r, c)))
+        out.unresolved += [f"{tab} {header}: {n} written values whose row or column moved away during the write "
+                           f"(deleted, renamed or no longer unique); retried next run" for header, n in lost.items()]
         moved_rows: dict[int, list[tuple[int, str, str | None]]] = {}
         for r, c, v, colour in added:  # an appended row must land on a row that was blank
             if a.cell(r, c) == v and not _row_was_blank(a, r, ours):
