@@ -70,7 +70,9 @@ def _render(ctx, renderer, rows, index) -> tuple[pd.Series, list[str]]:
         try:
             texts.append(renderer.render(situation, language, context, tz=ctx.tz))
         except MessageContextError as exc:
-            texts.append(None)  # no opinion: leave the cell as it is
+            # none, as on a clean start: a stale message of ours is cleared (hand edits are kept
+            # by the write plan), so a status change never leaves the previous message behind
+            texts.append("")
             problems.append(str(exc))
     return pd.Series(texts, index=index, dtype=object), problems
 

@@ -158,6 +158,8 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     checked_at = format_timestamp(pd.Series([ctx.now]), tz_name).iloc[0]
     for stem, outs in outputs.items():
         kept += plan_tab(tabs[stem], merge_outputs(outs), state, plan, checked_at, created=created.get(stem, {}))
+    if state.rebuilt:
+        notes.append(rebuilt_note(state))
     for stem, report in reports.items():  # only into a tab the automation owns (report_tabs)
         if stem not in schemas:
             plan_report(report, None, plan)
@@ -208,6 +210,15 @@ def with_rows(tab: TypedTab, rows: list[dict[str, str]], tz_name: str, day_first
         keys, _ = assign_keys(typed)
         typed.df[tab.schema.key] = keys.astype(object)
     return typed, list(range(first, first + len(rows)))
+
+
+def rebuilt_note(state: StateTab) -> str:
+    """The one summary line when bot cells were rebuilt for want of a record (issue #13)."""
+    if not state.exists:
+        return (f"the hidden tab {STATE_TAB} was missing (deleted, or the data was copied to a new sheet): "
+                f"{state.rebuilt} automation cells rebuilt from what the sheet shows; the tab is recreated")
+    return (f"{state.rebuilt} automation cells on rows {STATE_TAB} had no record of were rebuilt "
+            f"(no evidence of a hand edit)")
 
 
 def plan_report(report: ReportTab, grid, plan: WritePlan) -> None:

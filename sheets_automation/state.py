@@ -39,6 +39,8 @@ class StateTab:
     exists: bool
     raw: dict[str, tuple[int, str]] = field(default_factory=dict)  # row key -> (sheet row, json text)
     _parsed: dict[str, dict[str, str]] = field(default_factory=dict)
+    _written: dict[str, set[str]] | None = None  # field -> every fingerprint recorded for it
+    rebuilt: int = 0  # bot cells planned without a row here (no evidence of a hand edit)
 
     @classmethod
     def from_grid(cls, grid: Grid | None) -> "StateTab":
@@ -59,6 +61,18 @@ class StateTab:
                 value = {}
             self._parsed[key] = value if isinstance(value, dict) else {}
         return self._parsed[key]
+
+
+    def written(self, name: str) -> set[str]:
+        """Fingerprints recorded for field ``name`` on any row (one pass, built on first use;
+        the timeline field ``~t`` is not a fingerprint)."""
+        if self._written is None:
+            self._written = {}
+            for key in self.raw:
+                for f, fp in self.get(key).items():
+                    if f != TIMELINE and isinstance(fp, str):
+                        self._written.setdefault(f, set()).add(fp)
+        return self._written.get(name, set())
 
 
 TIMELINE = "~t"  # reserved field: the row's timeline (policy.timeline), not a fingerprint

@@ -8,6 +8,12 @@ situation                             what happens
 ``fill_if_blank`` column              written only while the cell is blank
 cell already holds the desired value  nothing (a run that changes nothing writes nothing)
 cell blank, or holds what we wrote    written (fingerprint updated)
+cell holds a value we wrote elsewhere a displaced bot value (a race moved it): ours, rewritten
+row unknown to the state tab, but     the automation processed the row before (its Checked
+Checked at filled                     at is filled) and the record is gone (state tab deleted,
+                                      data copied to a new sheet): no evidence of a hand
+                                      edit, so rebuilt as a clean run computes it
+row unknown, never processed          text there predates the automation: a person's, kept
 cell holds anything else              a person wrote it: left alone until they clear it
 ``volatile`` column (Checked at)      written only when another bot cell of the row is
 ====================================  ===================================================
@@ -71,6 +77,27 @@ def _ref(typed: TypedTab, row: int, key: str, usable: bool, key_was_blank: bool)
     return RowRef(key_header=key_header, key="", row=row, anchor=anchor)
 
 
+def ours(state: StateTab, rk: str, field: str, current: str) -> bool:
+    """``current`` is what the automation last wrote at ``rk``, or a value it wrote to this
+    column on another row (a write a race displaced, or a V7 row whose key moved, is ours to
+    correct, not a hand edit: a person's own text does not hash like the automation's)."""
+    fp = fingerprint(current)
+    return state.get(rk).get(field) == fp or fp in state.written(field)
+
+
+def hand_edited(state: StateTab, rk: str, field: str, current: str, processed: bool) -> bool:
+    """Evidence that a person typed ``current`` (non-blank) into a bot cell: the state tab knows
+    the row and the value is not :func:`ours`. A row the state tab does not know: a person's
+    text if the automation never ``processed`` the row (no Checked at); else the record was
+    lost (tab deleted, data copied to a new sheet), there is no evidence, and the cell is
+    rebuilt (counted in ``state.rebuilt``)."""
+    if rk not in state.raw:
+        if processed:
+            state.rebuilt += 1
+        return not processed
+    return not ours(state, rk, field, current)
+
+
 def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, checked_at: str,
              created: dict[int, str] | None = None) -> int:
     """Add this tab's writes to ``plan``; return how many cells people edited and were kept.
@@ -85,25 +112,17 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     keys, usable = assign_keys(typed)
     raw_keys = typed.raw[schema.key].astype(str).str.strip()
     shared = keys.ne("") & keys.duplicated(keep=False)  # V7: fingerprints kept by row position
-    written_anywhere = _fingerprints_by_field(state, schema.tab) if shared.any() else {}
-
-    def last_written(row: int, fname: str) -> set:
-        """Fingerprints the cell may hold if the automation wrote it: by key or, while the key is
-        shared with another row (V7), anything written in this column of the tab (evidence enough:
-        a person's own text does not hash like the automation's)."""
-        if shared.at[row]:
-            return written_anywhere.get(fname, set())
-        found = {state.get(row_key(schema.tab, f"@{row}")).get(fname)}
-        if usable.at[row]:
-            found.add(state.get(row_key(schema.tab, keys.at[row])).get(fname))
-        return found - {None}
-
+    state_key = {row: row_key(schema.tab, k if u else f"@{row}") if u or sh else ""
+                 for row, k, u, sh in zip(keys.index, keys, usable, shared)}
     desired = out.values.reindex(typed.raw.index)
     if schema.key in layout.col:  # generated IDs go in as fill-if-blank values
         gen = raw_keys.eq("") & keys.ne("")
         desired[schema.key] = desired.get(schema.key, pd.Series(None, index=desired.index, dtype=object)).astype(object)
         desired.loc[gen, schema.key] = keys[gen]
     volatile = [c for c in schema.columns if c.volatile and c.field in layout.col]
+    processed = pd.Series(False, index=typed.raw.index)  # rows the automation stamped (Checked at)
+    for v in volatile:
+        processed |= typed.raw[v.field].astype(str).str.strip().ne("")
     fields = [c for c in schema.columns if c.field in desired.columns and c.field in layout.col and c.bot_writes and not c.volatile]
     kept = 0
     per_row: dict[int, list[tuple[str, str, str]]] = {}  # row -> [(field, old, new)]
@@ -120,8 +139,8 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         differs = has_opinion & have.ne(want.astype(str))
         for row in differs.index[differs]:
             current, new = have.at[row], str(want.at[row])
-            if current != "" and (usable.at[row] or shared.at[row]):
-                if fingerprint(current) not in last_written(row, col.field):
+            if current != "" and state_key[row]:
+                if hand_edited(state, state_key[row], col.field, current, bool(processed.at[row])):
                     kept += 1
                     continue
             elif current != "":
@@ -131,12 +150,12 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         same = has_opinion & ~differs & have.ne("") & usable
         for row in same.index[same]:
             fps = state.get(row_key(schema.tab, keys.at[row]))
-            if col.field not in fps:
-                adopt.setdefault(row, {})[col.field] = fingerprint(have.at[row])
+            if fps.get(col.field) != (fp := fingerprint(have.at[row])):  # missing or stale: adopt
+                adopt.setdefault(row, {})[col.field] = fp
     for row, changes in per_row.items():
         for v in volatile:
             have = str(typed.raw.at[row, v.field])
-            if have == "" or fingerprint(have) in last_written(row, v.field):
+            if have == "" or (state_key[row] and ours(state, state_key[row], v.field, have)):
                 changes.append((v.field, have, checked_at))
     colours = out.colours
     rules = out.rules
@@ -155,8 +174,7 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
                 colour = colours.at[row] or None
             plan.cells.append(CellWrite(tab=tab, ref=ref, header=layout.header[fname], old=old, new=new,
                                         colour=colour, rule=rule))
-        if usable.at[row] or shared.at[row]:
-            rk = row_key(schema.tab, keys.at[row] if usable.at[row] else f"@{row}")
+        if rk := state_key[row]:
             fps = dict(state.get(rk))
             fps.update(adopt.get(row, {}))
             for fname, _old, new in changes:
@@ -175,17 +193,6 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         plan.appends.append(RowAppend(tab=tab, values=tuple((layout.header[f], v) for f, v in values.items() if f in layout.header),
                                       rule=values.get("_rule", "")))
     return kept
-
-
-def _fingerprints_by_field(state: StateTab, tab: str) -> dict[str, set[str]]:
-    """Every fingerprint recorded for ``tab``, by field (one pass over the state tab)."""
-    out: dict[str, set[str]] = {}
-    for rk in state.raw:
-        if rk.startswith(f"{tab}/"):
-            for fname, fp in state.get(rk).items():
-                if fname != TIMELINE and isinstance(fp, str):
-                    out.setdefault(fname, set()).add(fp)
-    return out
 
 
 def _new_row(typed: TypedTab, row: int, changes: list[tuple[str, str, str]], colours: pd.Series | None,

@@ -91,3 +91,42 @@ def test_message_follows_its_inputs_until_a_person_edits_it(tmp_path):
     ws.cell(row=2, column=head.index("Customer message") + 1, value="Handled by phone.")
     wb.save(path)
     assert run(path, "2025-03-06T11:30+08:00")["Customer message"] == "Handled by phone."
+
+
+def test_a_status_change_leaves_the_message_a_clean_start_would(tmp_path):
+    """Approved without a refund amount: no message can be rendered. The previous message of
+    ours is cleared, as a clean start (no message ever written) shows the cell blank."""
+    case = dict(opened_at="2025-03-05 10:00", issue_type="damaged", requested_resolution="refund", status="new",
+                paid_at="2025-02-20 10:00", delivered_at="2025-03-04 10:00")
+    path = workbook_with(tmp_path, **case)
+    assert run(path, "2025-03-05T11:00+08:00")["Customer message"]
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Cases"]
+    head = [c.value for c in ws[1]]
+    ws.cell(row=2, column=head.index("Status") + 1, value="approved")
+    wb.save(path)
+    changed = run(path, "2025-03-05T11:30+08:00")["Customer message"]
+    clean = run(workbook_with(tmp_path / "clean", **dict(case, status="approved")), "2025-03-05T11:30+08:00")
+    assert changed == clean["Customer message"] == ""
+
+
+def test_state_tab_deleted_automation_cells_are_rebuilt_with_one_line(tmp_path, capsys):
+    """Issue #13: the hidden tab deleted. The next run updates the automation cells as a clean
+    run would (none is taken for a hand edit without evidence) and says so in one line."""
+    path = workbook_with(tmp_path, opened_at="2025-03-05 10:00", issue_type="damaged", requested_resolution="resend",
+                         status="new", paid_at="2025-02-20 10:00", delivered_at="2025-03-04 10:00")
+    before = run(path, "2025-03-05T11:00+08:00")
+    wb = openpyxl.load_workbook(path)
+    del wb["_automation"]
+    wb.save(path)
+    capsys.readouterr()
+    later = run(path, "2025-03-09T11:00+08:00")
+    err = capsys.readouterr().err
+    clean = run(workbook_with(tmp_path / "clean", opened_at="2025-03-05 10:00", issue_type="damaged",
+                              requested_resolution="resend", status="new", paid_at="2025-02-20 10:00",
+                              delivered_at="2025-03-04 10:00"), "2025-03-09T11:00+08:00")
+    assert later["Alert"] != before["Alert"] and later["Alert"] == clean["Alert"]
+    assert later["Next action"] == clean["Next action"]
+    notes = [line for line in err.splitlines() if "_automation was missing" in line]
+    assert len(notes) == 1 and "rebuilt" in notes[0]
+    assert "_automation" in openpyxl.load_workbook(path).sheetnames

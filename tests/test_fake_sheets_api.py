@@ -106,6 +106,7 @@ def test_an_invalid_body_is_rejected_with_400(api: FakeSheetsAPI, ws: gspread.Wo
     ({"updateSheetProperties": {"properties": {"sheetId": 0, "hidden": "yes"}, "fields": "hidden"}},
      "Invalid value"),
     ({"addSheet": {"properties": {"title": "Sheet1"}}}, "already exists"),
+    ({"addSheet": {"properties": {"title": "New", "sheetId": 0}}}, "Invalid sheetId 0: already in use"),
 ])
 def test_batch_update_is_validated_and_all_or_nothing(api: FakeSheetsAPI, ws: gspread.Worksheet,
                                                       request_: dict, why: str) -> None:
@@ -156,12 +157,52 @@ def test_human_helpers_move_rows_like_the_ui(api: FakeSheetsAPI) -> None:
     assert api.grid(SID, "Sheet1") == [["a", "b"], ["zzz"]]
 
 
-def test_values_writes_past_the_last_row_grow_the_grid() -> None:
+@pytest.mark.parametrize("target, refused", [
+    ("A1", False),                # inside the 1 × 26 grid
+    ("Z1", False),                # last column
+    ("C5", True),                 # past the last row
+    ("AA1", True),                # past the last column
+])
+def test_values_writes_never_grow_the_grid(target: str, refused: bool) -> None:
     api = FakeSheetsAPI()
     api.add_spreadsheet(SID, tabs={"Sheet1": [["h"]]}, row_count=1)
     ws = gspread.Client(auth=None, session=api.session()).open_by_key(SID).sheet1
-    ws.update([["x"]], "C5")
-    assert api.sheet(SID, "Sheet1").row_count == 5 and api.grid(SID, "Sheet1")[4] == ["", "", "x"]
+    if refused:
+        with pytest.raises(gspread.exceptions.APIError, match=r"exceeds grid limits. Max rows: 1, max columns: 26"):
+            ws.update([["x"]], target)
+        assert api.grid(SID, "Sheet1") == [["h"]] and api.sheet(SID, "Sheet1").row_count == 1
+    else:
+        ws.update([["x"]], target)
+        assert "x" in api.grid(SID, "Sheet1")[0]
+
+
+def test_a_batch_with_one_range_past_the_grid_writes_nothing() -> None:
+    api = FakeSheetsAPI()
+    api.add_spreadsheet(SID, tabs={"Sheet1": [["h"]]}, row_count=2)
+    sheet = gspread.Client(auth=None, session=api.session()).open_by_key(SID).sheet1
+    with pytest.raises(gspread.exceptions.APIError, match=r"Range \('?Sheet1'?!A3\) exceeds grid limits"):
+        sheet.batch_update([{"range": "A2", "values": [["ok"]]}, {"range": "A3", "values": [["no"]]}])
+    assert api.grid(SID, "Sheet1") == [["h"]]
+
+
+def test_append_and_append_dimension_grow_the_grid() -> None:
+    api = FakeSheetsAPI()
+    api.add_spreadsheet(SID, tabs={"Sheet1": [["h"]]}, row_count=1)
+    book = gspread.Client(auth=None, session=api.session()).open_by_key(SID)
+    book.sheet1.append_row(["x"])
+    book.batch_update({"requests": [{"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 3}}]})
+    book.sheet1.update([["y"]], "A5")
+    assert api.sheet(SID, "Sheet1").row_count == 5 and api.grid(SID, "Sheet1") == [["h"], ["x"], [], [], ["y"]]
+
+
+def test_bodies_over_ten_megabytes_are_refused_with_googles_error() -> None:
+    api = FakeSheetsAPI()
+    api.add_spreadsheet(SID, tabs={"Sheet1": [["h"]]}, row_count=10)
+    ws = gspread.Client(auth=None, session=api.session()).open_by_key(SID).sheet1
+    with pytest.raises(gspread.exceptions.APIError, match="Request payload size exceeds the limit: 10485760 bytes"):
+        ws.update([["x" * 10_485_760]], "A2")
+    ws.update([["x" * 1_000_000]], "A2")
+    assert api.grid(SID, "Sheet1")[1] == ["x" * 1_000_000] and max(api.body_sizes) > 10_485_760
 
 
 # --------------------------------------------------------------------------- cassette replay

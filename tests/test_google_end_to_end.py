@@ -1,8 +1,8 @@
 """A whole run against Google Sheets, through real gspread and the fake Sheets API.
 
 The cost of a run does not grow with the sheet (DEVELOPERS.md non-negotiable 5): one
-read, one re-read and one values write, plus one layout write the first time only;
-a run that changes nothing costs one read and writes nothing.
+read (tab metadata + values: 2 calls), one re-read, one values write per 2 MB and one
+verification read, plus one layout write the first time only; a run that changes nothing costs the read and writes nothing.
 """
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -45,15 +45,16 @@ def test_calls_per_run_do_not_grow_with_rows(rows):
     api.add_spreadsheet("sheet-a", "Client A", "Asia/Shanghai", tabs_with(rows), row_count=rows + 500)
     first = run(api)
     assert first.applied is not None and first.applied.written > 0
-    # 1 read + 1 re-read + 1 values write + 1 layout write (state tab, alert rules: first run only)
-    assert (len(api.reads), len(api.writes)) == (2, 2)
+    # 2 read + 1 re-read + 1 verification read + 1 values write per 2 MB + 1 layout write
+    # (state tab, alert rules: first run only)
+    assert (len(api.reads), len(api.writes)) == (4, 2 + (rows > 1000))
     api.calls.clear()
     for _ in range(3):  # rows created by the first run get evaluated, then it settles
         run(api)
     api.calls.clear()
     settled = run(api)
     assert not settled.plan and settled.applied is None
-    assert (len(api.reads), len(api.writes)) == (1, 0)
+    assert (len(api.reads), len(api.writes)) == (2, 0)
 
 
 def test_text_from_customers_is_written_raw_never_as_formula():

@@ -1,6 +1,8 @@
 """The Google Sheets backend through real gspread against the in-memory Sheets API.
 
-Budget: read = 1 call, apply = 2 calls (re-read + write) whatever the row count; people's
+Budget: read = 2 calls (tab metadata, then values), apply = 3 calls (re-read + write +
+verification read) whatever the row count, plus one write per 2 MB and one layout call when a
+tab must grow; people's
 edits made between read and apply win; quota errors are retried with recorded waits.
 """
 from __future__ import annotations
@@ -77,17 +79,19 @@ def test_adjacent_cells_of_a_row_become_one_range() -> None:
 # --------------------------------------------------------------------------- read
 
 
-def test_read_is_one_call_and_keeps_serials_and_leading_zeros() -> None:
+def test_read_is_metadata_then_values_and_keeps_serials_and_leading_zeros() -> None:
     api = fake({"Cases": cases(2) + [["CS-00009", "", True]], "Hidden": [["x"]]})
     api.sheet(SID, "Hidden").hidden = True
     snap = backend_for(api).read()
-    assert len(api.calls) == 1
+    assert [c[1].rsplit("/", 1)[-1] for c in api.calls] == [SID, "values:batchGet"]
     assert (snap.title, snap.timezone, list(snap.grids)) == ("After-service", "Asia/Shanghai", ["Cases", "Hidden"])
     assert snap.grids["Cases"].rows[1:] == (("CS-00001", "001", "45718.5"), ("CS-00002", "002", "45719.5"),
                                            ("CS-00009", "", "TRUE"))
     assert snap.grids["Hidden"].hidden and snap.grids["Cases"].sheet_id == 0
-    method, url, _ = api.requests[0]
-    assert "includeGridData=true" in url and "effectiveValue" in url and "userEnteredFormat" not in url
+    _method, meta_url, _ = api.requests[0]
+    assert "fields=" in meta_url and "rowData" not in meta_url and "includeGridData" not in meta_url
+    _method, values_url, _ = api.requests[1]
+    assert "valueRenderOption=UNFORMATTED_VALUE" in values_url and "Hidden" in values_url
 
 
 # --------------------------------------------------------------------------- apply: budget
@@ -97,12 +101,12 @@ def test_an_empty_plan_makes_no_call() -> None:
     api = fake()
     backend = backend_for(api)
     backend.read()
-    assert backend.apply(WritePlan()).api_calls == 0 and len(api.calls) == 1
+    assert backend.apply(WritePlan()).api_calls == 0 and len(api.calls) == 2
 
 
 @pytest.mark.parametrize("rows", [10, 10_000])
 def test_calls_do_not_grow_with_rows(rows: int) -> None:
-    api = fake({"Cases": cases(rows)})
+    api = fake({"Cases": cases(rows)}, row_count=rows + 10)  # room for the new row: no grow call
     backend = backend_for(api)
     backend.init_layout([shipped_schemas()["cases"]])  # alert rules exist from here on
     api.calls.clear()
@@ -110,7 +114,7 @@ def test_calls_do_not_grow_with_rows(rows: int) -> None:
     plan = WritePlan(cells=[alert(f"CS-{i:05d}", i + 1) for i in (1, 5, 10)],
                      appends=[RowAppend("Cases", (("Case ID", "CS-99999"), ("Order ID", "0042")))])
     result = backend.apply(plan)
-    assert (len(api.reads), len(api.writes), result.api_calls) == (2, 1, 2)
+    assert (len(api.reads), len(api.writes), result.api_calls) == (4, 1, 3)  # + the verification read
     assert (result.written, result.appended, result.skipped) == (3, 1, [])
     assert column(api, "Alert")["CS-00010"] == "Overdue · S1 first reply"
     assert api.grid(SID, "Cases")[rows + 1][:2] == ["CS-99999", "0042"]
@@ -127,7 +131,7 @@ def test_values_are_written_raw_so_formulas_stay_text() -> None:
     assert list(column(api, "Customer message").values())[:3] == risky[:3]
     assert api.grid(SID, "Cases")[4][0] == "2025-03-01"
     assert all("f" not in cell for row in api.sheet(SID, "Cases").rows for cell in row.values())
-    assert api.requests[-1][2]["valueInputOption"] == "RAW"
+    assert [r[2]["valueInputOption"] for r in api.requests if r[0] == "POST"] == ["RAW"]
 
 
 def test_coloured_writes_add_alert_rules_once() -> None:
@@ -136,13 +140,13 @@ def test_coloured_writes_add_alert_rules_once() -> None:
     backend.read()
     first = backend.apply(WritePlan(cells=[alert("CS-00001", 2)]))
     rules = api.sheet(SID, "Cases").conditional_formats
-    assert first.api_calls == 3 and len(rules) == len(colours.COLOURS)
+    assert first.api_calls == 4 and len(rules) == len(colours.COLOURS)
     red = next(r for r in rules if r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] == "Overdue")
     assert red["ranges"] == [{"startRowIndex": 1, "startColumnIndex": 3, "endColumnIndex": 4}]
     assert red["booleanRule"]["format"]["backgroundColor"]["red"] == pytest.approx(0xF4 / 255)
     backend.read()
     second = backend.apply(WritePlan(cells=[alert("CS-00002", 3)]))
-    assert second.api_calls == 2 and len(api.sheet(SID, "Cases").conditional_formats) == len(colours.COLOURS)
+    assert second.api_calls == 3 and len(api.sheet(SID, "Cases").conditional_formats) == len(colours.COLOURS)
 
 
 def test_new_tab_is_created_before_values_are_written_to_it() -> None:
@@ -152,18 +156,32 @@ def test_new_tab_is_created_before_values_are_written_to_it() -> None:
     plan = WritePlan(new_tabs=[NewTab(STATE_TAB, STATE_HEADERS, hidden=True)],
                      appends=[RowAppend(STATE_TAB, (("Row key", "CS-00001"), ("Fingerprints", "ab12")))])
     result = backend.apply(plan)
-    assert [c[1].rsplit("/", 1)[-1] for c in api.calls[1:]] == [f"{SID}:batchUpdate", "values:batchUpdate"]
+    assert [c[1].rsplit("/", 1)[-1] for c in api.calls[2:]] == [f"{SID}:batchUpdate", "values:batchUpdate"]
     assert result.api_calls == 2  # nothing to re-read: the tab is new
     assert api.grid(SID, STATE_TAB) == [list(STATE_HEADERS), ["CS-00001", "ab12"]]
     assert api.sheet(SID, STATE_TAB).hidden and api.sheet(SID, STATE_TAB).frozen_rows == 1
 
 
-def test_writes_past_the_last_grid_row_grow_the_sheet() -> None:
+def test_writes_past_the_last_grid_row_grow_the_sheet_first() -> None:
     api = fake({"Cases": cases(2)}, row_count=3)
     backend = backend_for(api)
     backend.read()
-    backend.apply(WritePlan(appends=[RowAppend("Cases", (("Case ID", "CS-00003"),))]))
-    assert api.sheet(SID, "Cases").row_count == 4 and api.grid(SID, "Cases")[3] == ["CS-00003"]
+    result = backend.apply(WritePlan(appends=[RowAppend("Cases", (("Case ID", "CS-00003"),))]))
+    assert api.sheet(SID, "Cases").row_count == 1004 and api.grid(SID, "Cases")[3] == ["CS-00003"]
+    layout = next(body for method, url, body in api.requests if method == "POST" and url.endswith(":batchUpdate")
+                  and "values" not in url)["requests"]
+    assert layout == [{"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 1001}}]
+    assert result.api_calls == 4  # re-read, grow, write, verification read
+
+
+def test_rows_deleted_after_the_read_leave_room_learnt_again_and_the_write_lands() -> None:
+    api = fake({"Cases": cases(3)}, row_count=5)
+    backend = backend_for(api)
+    backend.read()
+    api.between_calls = lambda a, n: a.human_delete_rows("Cases", 5) if n == 2 else None  # an empty row
+    result = backend.apply(WritePlan(appends=[RowAppend("Cases", (("Case ID", "CS-00004"),))]))
+    assert api.grid(SID, "Cases")[4] == ["CS-00004"] and result.skipped == []
+    assert "exceeds grid limits" not in json.dumps(result.skipped)
 
 
 # --------------------------------------------------------------------------- apply: people win
@@ -197,7 +215,7 @@ def test_a_person_editing_between_read_and_apply(edit, expected, skipped) -> Non
     api = fake()
     backend = backend_for(api)
     backend.read()
-    api.between_calls = lambda a, n: edit(a) if n == 1 else None  # call 1 = the apply's re-read
+    api.between_calls = lambda a, n: edit(a) if n == 2 else None  # call 2 = the apply's re-read
     result = backend.apply(WritePlan(cells=[alert("CS-00001", 2), alert("CS-00002", 3, "Due soon · S2")]))
     now = column(api, "Alert")
     assert {k: now.get(k, "") for k in expected} == expected
@@ -214,7 +232,7 @@ def test_transient_failures_are_retried_with_backoff(faults) -> None:
     backend = backend_for(api, sleep=waits.append)
     api.fail_next(*faults)
     assert backend.read().grids["Cases"].rows[1][0] == "CS-00001"
-    assert len(api.calls) == 3 and len(waits) == 2
+    assert len(api.calls) == 4 and len(waits) == 2
     assert waits[0] >= 1 and waits[0] < 2 <= waits[1] < 3
 
 
@@ -223,7 +241,7 @@ def test_every_request_carries_the_timeout() -> None:
     backend = backend_for(api, timeout=12.5)
     backend.read()
     backend.apply(WritePlan(cells=[alert("CS-00001", 2)]))
-    assert api.timeouts == [12.5] * 4
+    assert api.timeouts == [12.5] * 6
 
 
 def test_backoff_is_capped() -> None:
@@ -339,3 +357,23 @@ def test_unset_env_var_and_missing_default_credentials(monkeypatch: pytest.Monke
 def test_an_empty_spreadsheet_id_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="spreadsheet_id"):
         open_google_backend(" ", session=requests.Session())
+
+
+@pytest.mark.parametrize("edit", ["insert-column-before", "delete-column-before", "none"])
+def test_alert_rules_are_found_by_header_when_people_move_columns_meanwhile(edit) -> None:
+    api = fake()
+    backend = backend_for(api)
+    backend.init_layout([shipped_schemas()["cases"]])
+    assert len(api.sheet(SID, "Cases").conditional_formats) == len(colours.COLOURS)
+    backend.read()
+    moves = {"insert-column-before": lambda a: a.human_insert_columns("Cases", 2),
+             "delete-column-before": lambda a: a._dimension(a.sheet(SID, "Cases"), "COLUMNS", 1, 2, insert=False),
+             "none": lambda a: None}
+    api.between_calls = lambda a, n: moves[edit](a) if n == 2 else None  # before the apply's re-read
+    result = backend.apply(WritePlan(cells=[alert("CS-00001", 2)]))
+    rules = api.sheet(SID, "Cases").conditional_formats
+    alert_col = api.grid(SID, "Cases")[0].index("Alert")
+    assert len(rules) == len(colours.COLOURS) and result.skipped == []
+    assert {(r["ranges"][0]["startColumnIndex"], r["ranges"][0]["endColumnIndex"]) for r in rules} == {
+        (alert_col, alert_col + 1)}
+    assert column(api, "Alert")["CS-00001"] == "Overdue · S1 first reply"

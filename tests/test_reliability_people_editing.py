@@ -189,7 +189,7 @@ def interleave(name: str, seed: int) -> tuple[list[str], int, int]:
     seen: dict[str, dict] = {}
 
     def between(fake: FakeSheetsAPI, n: int) -> None:
-        if n == 1:  # after the run's read, before the write's re-read
+        if n == 2:  # after the run's read (2 calls), before the write's re-read
             person(rng, fake)
             seen["before"] = {t: snapshot(fake, t) for t in EDITED_TABS}
 
@@ -230,7 +230,7 @@ def test_a_person_typing_into_a_bot_cell_meanwhile_wins_now_and_on_the_next_run(
     col = api.grid(SID, "Cases")[0].index("Alert") + 1
 
     def between(fake, n):
-        if n == 1:
+        if n == 2:
             fake.human_set("Cases", f"{col_letters(col)}{target.ref.row}", "Waiting · I called them")
 
     b = backend(api)

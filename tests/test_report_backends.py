@@ -120,19 +120,19 @@ def test_google_report_adds_a_native_chart_once():
     grid = api.grid("sheet-a", "Weekly report")
     assert grid[3][:3] == ["Week starting", "Shipping", "Quality"]
     assert all(isinstance(v, (int, float)) for v in grid[15][1:6])  # RAW numbers, so the chart can plot them
-    # 1 read + 1 re-read + 1 batchUpdate (chart) + 1 values write
-    assert (len(api.reads), len(api.writes)) == (2, 2)
+    # 2 read (metadata, values) + 1 re-read + 1 batchUpdate (chart) + 1 values write
+    assert (len(api.reads), len(api.writes)) == (3, 2)
 
     api.calls.clear()
     api.requests.clear()
     later = google_run(api, NEXT_WEEK)  # new week: the content changes, the chart is already there
     assert later.applied is not None and add_chart_requests(api) == []
-    assert (len(api.reads), len(api.writes)) == (2, 1)
+    assert (len(api.reads), len(api.writes)) == (3, 1)
     assert sum(len(v) for v in api.spreadsheets["sheet-a"].__dict__["charts"].values()) == 1
 
     api.calls.clear()
     same = google_run(api, NEXT_WEEK)
-    assert not same.plan and (len(api.reads), len(api.writes)) == (1, 0)
+    assert not same.plan and (len(api.reads), len(api.writes)) == (2, 0)
 
 
 @pytest.mark.parametrize("extra_rows", [0, 40])

@@ -92,3 +92,43 @@ def test_blank_keys_get_the_next_id_and_rows_are_found_by_anchor():
 def test_none_means_no_opinion():
     plan, _ = run([row(reship_id="RS-00001", original_order_id="#1", alert="x")], {2: {"alert": None}})
     assert not plan
+
+
+def test_a_row_the_automation_stamped_but_the_state_tab_forgot_is_rebuilt():
+    """Issue #13: the hidden tab deleted (or data copied to a new sheet). A row with Checked at
+    was processed by the automation: its bot cells are rebuilt, and the count is reported."""
+    stamped = row(reship_id="RS-00001", original_order_id="#1", alert="Due soon · S11", checked_at="2025-02-28 09:00")
+    for state_rows in (None, [("Reships/RS-00099", encode({"alert": fingerprint("x")}))]):
+        typed = typed_tab(Grid("Reships", (HEAD, stamped)), SCHEMA, "Asia/Shanghai")
+        state = (StateTab.from_grid(Grid(STATE_TAB, (("Row key", "Fingerprints"), *state_rows)))
+                 if state_rows is not None else StateTab(False))
+        plan = WritePlan()
+        kept = plan_tab(typed, TabOutput(values=pd.DataFrame.from_dict({2: {"alert": "Overdue · S11"}}, orient="index")),
+                        state, plan, "2025-03-01 10:00")
+        assert ("RS-00001", "Alert", "Due soon · S11", "Overdue · S11") in cells(plan) and kept == 0
+        assert state.rebuilt == 1
+
+
+def test_a_bot_value_displaced_onto_another_row_is_not_taken_for_a_hand_edit():
+    """Issue #11 self-healing: row 1's message landed on row 2 (a race moved it); the state
+    tab recorded it for row 1, so on row 2 it is ours to correct, not a person's."""
+    mine, theirs = "Hello, your parcel is on its way", "您好，您的包裹已丢失"
+    state_rows = [("Reships/RS-00001", encode({"alert": fingerprint(mine)})),
+                  ("Reships/RS-00002", encode({"alert": fingerprint(theirs)}))]
+    rows = [row(reship_id="RS-00001", original_order_id="#1", alert=mine),
+            row(reship_id="RS-00002", original_order_id="#2", alert=mine)]
+    plan, kept = run(rows, {2: {"alert": mine}, 3: {"alert": theirs}}, state_rows=state_rows)
+    assert ("RS-00002", "Alert", mine, theirs) in cells(plan) and kept == 0
+    typed_by_hand = [rows[0], row(reship_id="RS-00002", original_order_id="#2", alert="called, fine")]
+    plan, kept = run(typed_by_hand, {2: {"alert": mine}, 3: {"alert": theirs}}, state_rows=state_rows)
+    assert cells(plan) == [] and kept == 1
+
+
+def test_a_value_equal_to_ours_refreshes_a_stale_fingerprint():
+    """A run cut off between its values write and its state write: the cell holds what we
+    computed but the fingerprint is the previous one. It is adopted, so the cell keeps updating."""
+    state_rows = [("Reships/RS-00001", encode({"alert": fingerprint("Due soon · S11")}))]
+    plan, _ = run([row(reship_id="RS-00001", original_order_id="#1", alert="Overdue · S11")],
+                  {2: {"alert": "Overdue · S11"}}, state_rows=state_rows)
+    update = [w for w in plan.cells if w.tab == STATE_TAB]
+    assert cells(plan) == [] and update and fingerprint("Overdue · S11") in update[0].new

@@ -160,6 +160,7 @@ class ApplyResult:
     appended: int = 0  # rows appended
     skipped: list[str] = field(default_factory=list)  # one line each: why a write did not land
     api_calls: int = 0  # reads + writes this apply cost (0 for a workbook)
+    repaired: int = 0  # writes a person's move displaced during the write, put right (Google)
 
 
 class Backend(Protocol):

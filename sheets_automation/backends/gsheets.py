@@ -1,22 +1,28 @@
 """The Google Sheets backend: the spreadsheet port (:mod:`.base`) over real gspread.
 
-Call budget per run (60 reads + 60 writes per minute per account, whatever the row count):
+Call budget per run (60 reads + 60 writes per minute per account), constant in the row count
+apart from the 2 MB write chunks:
 
-* ``read``  — 1 ``spreadsheets.get`` (grid data, narrow ``fields`` mask);
+* ``read``  — 1 ``spreadsheets.get`` for tab metadata only (a ``fields`` mask: titles, ids,
+  grid sizes, alert rules, chart ids; no grid data) and 1 ``values:batchGet`` of every tab
+  (values, not the grid with its formats: about a fifth of the bytes);
 * ``apply`` — 0 for an empty plan; else 1 ``values:batchGet`` (re-read the touched tabs),
-  1 ``values:batchUpdate`` (RAW, so text such as ``=HYPERLINK(…)`` stays text), and
-  1 ``spreadsheets.batchUpdate`` only when a tab must be created or a coloured column lacks
-  our alert rules;
+  1 ``spreadsheets.batchUpdate`` only when a tab must be created or grown (values writes never
+  grow a sheet) or a coloured column lacks our alert rules, then ``ceil(bytes / 2 MB)``
+  ``values:batchUpdate`` (RAW, so text such as ``=HYPERLINK(…)`` stays text), the hidden
+  state tab last so a cut-off run never leaves fingerprints ahead of the values; then 1
+  ``values:batchGet`` verifying the data tabs written (:mod:`.verify`), plus one repair write
+  only when a person's row or column move displaced a value during the write;
 * ``init_layout`` — 1 read, plus 1 ``spreadsheets.batchUpdate`` when something is missing.
 
 We call gspread's HTTP layer directly: ``Client.open_by_key`` would spend a metadata read.
 Colours are conditional-format rules on the Alert column keyed on the label prefix
 (policy colours), never per-cell fills, so a normal run costs no format call.
+Request bodies are built by the pure helpers of :mod:`.gsheets_requests`.
 """
 from __future__ import annotations
 
 import time
-import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -24,26 +30,28 @@ import gspread
 import requests
 from google.auth.exceptions import RefreshError
 from gspread.exceptions import APIError
-from gspread.utils import absolute_range_name, rowcol_to_a1
+from gspread.utils import absolute_range_name
 
-from .. import colours
+from .. import __version__
 from ..errors import ConfigError, CredentialsError
 from ..schema import TabSchema, normalise_header
-from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, ReportChart, ReportTab, Snapshot, WritePlan, trim_rows
+from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, Snapshot, WritePlan, trim_rows
 from .gsheets_auth import load_credentials
 from .gsheets_http import DEFAULT_MAX_RETRIES, RetryingHTTPClient, access_error, cell_text
+from .gsheets_requests import (NEW_TAB_ROWS, Cells, add_chart_request, add_tab_requests, alert_rule_requests,
+                               chunk_value_ranges, grow_requests, new_sheet_id, range_tab, report_range,
+                               value_ranges)
 from .placement import append_rows, place
+from .verify import repairs
 
 _SHEET_PROPS = "properties(sheetId,title,index,hidden,gridProperties)"
-READ_FIELDS = (f"properties(title,timeZone),sheets({_SHEET_PROPS},conditionalFormats,charts/chartId,"
-               "data/rowData/values/effectiveValue)")
-META_FIELDS = f"sheets({_SHEET_PROPS},conditionalFormats,charts/chartId)"
+META_FIELDS = f"properties(title,timeZone),sheets({_SHEET_PROPS},conditionalFormats(ranges,booleanRule/condition),charts/chartId)"
 LAYOUT_FIELDS = (f"sheets({_SHEET_PROPS},conditionalFormats,protectedRanges,"
                  f"data/rowData/values(effectiveValue,dataValidation))")
-NEW_TAB_ROWS = 1000
+USER_AGENT = f"sheets-automation/{__version__} (gzip)"
 PROTECTION_NOTE = "Filled by sheets-automation: a hand edit here may be replaced on the next run"
-
-Cells = dict[str, list[tuple[int, int, str, str | None]]]  # {tab: [(row, col, value, colour)]}, 1-based
+VALUE_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
+                "majorDimension": "ROWS"}
 
 
 @dataclass
@@ -56,6 +64,8 @@ class TabMeta:
     frozen_rows: int = 0
     alert_rules: dict[int, set[str]] = field(default_factory=dict)  # 0-based column → label prefixes
     charts: int = 0  # charts on the tab (a report's chart is added only when there is none)
+    size: tuple[int, int] = (NEW_TAB_ROWS, 26)  # the grid's (rows, columns): values writes must fit
+    rules_by_header: dict[str, set[str]] | None = None  # alert_rules by the column's header at the read
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -80,109 +90,27 @@ def _alert_rules(sheet: dict) -> dict[int, set[str]]:
     return found
 
 
-def parse_spreadsheet(resp: dict) -> tuple[Snapshot, dict[str, TabMeta]]:
-    """A ``spreadsheets.get`` reply (grid data included) → snapshot and tab metadata."""
-    grids: dict[str, Grid] = {}
+def parse_metadata(resp: dict) -> tuple[dict[str, TabMeta], str | None, str]:
+    """A ``spreadsheets.get`` reply (no grid data) → tab metadata by title, time zone, title."""
     meta: dict[str, TabMeta] = {}
     for sheet in resp.get("sheets") or []:
         props = sheet.get("properties") or {}
         title = props.get("title", "")
-        data = (sheet.get("data") or [{}])[0]
-        rows = [[c.get("effectiveValue") for c in (r.get("values") or [])] for r in data.get("rowData") or []]
+        grid = props.get("gridProperties") or {}
         meta[title] = TabMeta(props.get("sheetId", 0), title, bool(props.get("hidden")),
-                              (props.get("gridProperties") or {}).get("frozenRowCount", 0), _alert_rules(sheet),
-                              len(sheet.get("charts") or []))
-        grids[title] = Grid(title, trimmed_rows(rows), meta[title].sheet_id, meta[title].hidden)
+                              grid.get("frozenRowCount", 0), _alert_rules(sheet), len(sheet.get("charts") or []),
+                              (grid.get("rowCount", NEW_TAB_ROWS), grid.get("columnCount", 26)))
     top = resp.get("properties") or {}
-    return Snapshot(grids, top.get("timeZone"), top.get("title", "")), meta
+    return meta, top.get("timeZone"), top.get("title", "")
 
 
-def value_ranges(cells: Cells) -> list[dict]:
-    """``values:batchUpdate`` data: adjacent cells of one row become one range."""
-    data = []
+def needed_sizes(cells: Cells) -> dict[str, tuple[int, int]]:
+    """The (rows, columns) each tab must have for ``cells`` to be written."""
+    need: dict[str, tuple[int, int]] = {}
     for tab, items in cells.items():
-        by_row: dict[int, dict[int, str]] = {}
-        for row, col, value, _colour in items:
-            by_row.setdefault(row, {})[col] = value
-        for row in sorted(by_row):
-            cols = sorted(by_row[row])
-            start = prev = cols[0]
-            for col in cols[1:] + [None]:
-                if col is not None and col == prev + 1:
-                    prev = col
-                    continue
-                a1 = rowcol_to_a1(row, start) + ("" if prev == start else ":" + rowcol_to_a1(row, prev))
-                data.append({"range": absolute_range_name(tab, a1), "majorDimension": "ROWS",
-                             "values": [[by_row[row][c] for c in range(start, prev + 1)]]})
-                if col is not None:
-                    start = prev = col
-    return data
-
-
-def _rgb(colour: str) -> dict[str, float]:
-    hex_ = colours.rgb(colour)
-    return {k: int(hex_[i:i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
-
-
-def alert_rule_requests(sheet_id: int, col0: int, present: set[str]) -> list[dict]:
-    """One TEXT_STARTS_WITH rule per policy colour missing on 0-based column ``col0`` (rows 2+)."""
-    out = []
-    for index, (name, (prefix, _hex, _meaning)) in enumerate(colours.COLOURS.items()):
-        if prefix in present:
-            continue
-        out.append({"addConditionalFormatRule": {"index": index, "rule": {
-            "ranges": [{"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": col0, "endColumnIndex": col0 + 1}],
-            "booleanRule": {"condition": {"type": "TEXT_STARTS_WITH", "values": [{"userEnteredValue": prefix}]},
-                            "format": {"backgroundColor": _rgb(name)}}}}})
-    return out
-
-
-def report_range(report: ReportTab, old: Grid | None) -> dict:
-    """One ``values:batchUpdate`` range writing ``report`` from A1, padded with blanks over the
-    old content so nothing stale is left (numbers go as JSON numbers under RAW)."""
-    height = max(len(report.rows), len(old.rows) if old else 0, 1)
-    width = max([len(r) for r in report.rows] + [len(r) for r in (old.rows if old else ())] + [1])
-    values = [[(row[c] if c < len(row) else "") for c in range(width)]
-              for row in (list(report.rows) + [()] * (height - len(report.rows)))]
-    return {"range": absolute_range_name(report.title, f"A1:{rowcol_to_a1(height, width)}"),
-            "majorDimension": "ROWS", "values": values}
-
-
-def add_chart_request(sheet_id: int, chart: ReportChart) -> dict:
-    """``addChart``: a native line chart over the report's block (header row names the series)."""
-    def source(col: int, first_row: int) -> dict:
-        return {"sourceRange": {"sources": [{"sheetId": sheet_id, "startRowIndex": first_row - 1,
-                                             "endRowIndex": chart.last_row, "startColumnIndex": col - 1,
-                                             "endColumnIndex": col}]}}
-    return {"addChart": {"chart": {
-        "spec": {"title": chart.title, "basicChart": {
-            "chartType": "LINE", "legendPosition": "BOTTOM_LEGEND", "headerCount": 1,
-            "axis": [{"position": "BOTTOM_AXIS", "title": "Week"}, {"position": "LEFT_AXIS", "title": "Cases"}],
-            "domains": [{"domain": source(chart.x_col, chart.header_row)}],
-            "series": [{"series": source(c, chart.header_row), "targetAxis": "LEFT_AXIS"} for c in chart.y_cols]}},
-        "position": {"overlayPosition": {"anchorCell": {"sheetId": sheet_id, "rowIndex": chart.anchor[0] - 1,
-                                                        "columnIndex": chart.anchor[1] - 1}}}}}}
-
-
-def new_sheet_id(title: str, taken: set[int]) -> int:
-    """A stable sheetId for a tab we create, so later requests of the same batch can use it."""
-    sid = zlib.crc32(title.encode("utf-8")) & 0x7FFFFFFF or 1
-    while sid in taken:
-        sid = (sid + 1) & 0x7FFFFFFF or 1
-    taken.add(sid)
-    return sid
-
-
-def add_tab_requests(tab: NewTab, sheet_id: int) -> list[dict]:
-    """``addSheet`` (header row frozen) plus its header texts."""
-    grid = {"rowCount": NEW_TAB_ROWS, "columnCount": max(26, len(tab.headers)), "frozenRowCount": 1}
-    props: dict[str, Any] = {"sheetId": sheet_id, "title": tab.title, "gridProperties": grid}
-    if tab.hidden:
-        props["hidden"] = True
-    return [{"addSheet": {"properties": props}},
-            {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                             "fields": "userEnteredValue",
-                             "rows": [{"values": [{"userEnteredValue": {"stringValue": h}} for h in tab.headers]}]}}]
+        if items:
+            need[tab] = (max(r for r, *_ in items), max(c for _r, c, *_ in items))
+    return need
 
 
 # --------------------------------------------------------------------------- the backend
@@ -216,12 +144,34 @@ class GoogleSheetsBackend:
         return self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id,
                           params={"includeGridData": "true", "fields": fields})
 
+    def _relearn_tabs(self) -> tuple[str | None, str]:
+        """Fetch the tab list (ids, grid sizes, alert rules; no cells). Returns time zone, title."""
+        resp = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params={"fields": META_FIELDS})
+        self._meta, tz, title = parse_metadata(resp)
+        return tz, title
+
     # -- read ----------------------------------------------------------------------
 
     def read(self) -> Snapshot:
-        """Every tab's values in one ``spreadsheets.get``; also remembers tab ids and alert rules."""
-        snapshot, self._meta = parse_spreadsheet(self._get(READ_FIELDS))
-        return snapshot
+        """Tab metadata (one ``spreadsheets.get``, no grid) then every tab's values (one
+        ``values:batchGet``). A tab renamed or deleted in between: learn the tabs once more."""
+        for attempt in range(2):
+            tz, title = self._relearn_tabs()
+            try:
+                grids = self._call(self._values, list(self._meta), keep_400=attempt == 0)
+            except APIError:
+                continue
+            self._name_rules(grids)
+            return Snapshot(grids, tz, title)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _name_rules(self, grids: dict[str, Grid]) -> None:
+        """Remember which header each alert-rule column had: a column people insert or move
+        later carries its rules along, so rules are found again by header, not position."""
+        for title, meta in (self._meta or {}).items():
+            if title in grids:
+                meta.rules_by_header = {normalise_header(grids[title].cell(1, c + 1)): set(p)
+                                        for c, p in meta.alert_rules.items() if grids[title].cell(1, c + 1).strip()}
 
     # -- apply ---------------------------------------------------------------------
 
@@ -231,7 +181,7 @@ class GoogleSheetsBackend:
         if not plan:
             return result
         if self._meta is None:  # apply without a read first: one extra metadata read
-            _snap, self._meta = parse_spreadsheet(self._get(META_FIELDS))
+            self._relearn_tabs()
             result.api_calls += 1
         touched = [t for t in dict.fromkeys([w.tab for w in plan.cells] + [a.tab for a in plan.appends]
                                             + [r.title for r in plan.reports]) if t in self._meta]
@@ -242,41 +192,92 @@ class GoogleSheetsBackend:
         appended = {t: v for t, v in append_rows(plan, fresh).items() if t in fresh or t in creating}
         result.skipped = list(placed.skipped) + [f"{a.tab} new row: the tab is gone" for a in plan.appends
                                                   if a.tab not in fresh and a.tab not in creating]
-        structure = self._structure_requests(plan, fresh, placed.cells, appended)
-        if structure:
-            result.api_calls += self._layout_write(plan, fresh, placed.cells, appended, structure)
         cells: Cells = {}
         for source in (placed.cells, appended):
             for tab, items in source.items():
                 cells.setdefault(tab, []).extend(items)
-        data = value_ranges(cells) + [report_range(r, fresh.get(r.title)) for r in plan.reports
-                                      if r.title in fresh or r.title in self._meta]
-        if data:
-            self._call(self.http.values_batch_update, self.spreadsheet_id,
-                       {"valueInputOption": "RAW", "data": data})
-            result.api_calls += 1
+        reports = [(r, report_range(r, fresh.get(r.title))) for r in plan.reports]  # a missing tab is created
+        need = needed_sizes(cells)
+        for _r, rng in reports:
+            need[_r.title] = (len(rng["values"]), max(len(v) for v in rng["values"]))
+        structure = self._structure_requests(plan, fresh, placed.cells, appended, need)
+        if structure:
+            result.api_calls += self._layout_write(plan, fresh, placed.cells, appended, need, structure)
+        state = cells.pop(STATE_TAB, None)  # fingerprints go last: never ahead of the values
+        data = value_ranges(cells) + [rng for _r, rng in reports] + value_ranges({STATE_TAB: state} if state else {})
+        result.api_calls += self._write_values(data, need, result)
+        result.api_calls += self._verify(plan, fresh, placed.cells, appended, result)
         result.written = sum(len(v) for v in placed.cells.values())
         result.appended = sum(len({row for row, *_ in v}) for v in appended.values())
         return result
 
-    def _relearn_tabs(self) -> None:
-        """Fetch the tab list again (a person deleted, renamed or added tabs since the read)."""
-        _snap, self._meta = parse_spreadsheet(self._get(META_FIELDS))
+    def _verify(self, plan: WritePlan, fresh: dict[str, Grid], cells: Cells, appended: Cells,
+                result: ApplyResult) -> int:
+        """One read after the write: a value a person's row or column move displaced in the
+        moment between re-read and write is put where its key and header are now, and the
+        cell it hit gets back what it held (:mod:`.verify`). Returns the calls it cost."""
+        key_headers: dict[str, str] = {}
+        for w in plan.cells:
+            key_headers.setdefault(w.tab, w.ref.key_header)
+        tabs = [t for t in dict.fromkeys(list(cells) + list(appended)) if t in fresh and t != STATE_TAB]
+        if not tabs:
+            return 0
+        after, calls = self._reread(tabs)
+        fix = repairs(fresh, after, {t: cells[t] for t in tabs if t in cells}, key_headers,
+                      {t: appended[t] for t in tabs if t in appended})
+        result.repaired += fix.displaced
+        result.skipped += fix.unresolved
+        if fix.cells:
+            calls += self._write_values(value_ranges(fix.cells), needed_sizes(fix.cells), result)
+        return calls
 
-    def _layout_write(self, plan, fresh, placed, appended, structure) -> int:
+    def _write_values(self, data: list[dict], need: dict[str, tuple[int, int]], result: ApplyResult) -> int:
+        """``data`` in bodies of at most 2 MB; returns the calls it cost. If Google refuses a chunk
+        because a range "exceeds grid limits" (people deleted rows or columns since the read) or
+        is "Unable to parse" (a tab deleted or renamed meanwhile), the tabs are learnt again, a
+        gone tab's writes are dropped (one line each), tabs grown, and the chunk sent once more."""
+        calls = 0
+        for chunk in chunk_value_ranges(data):
+            body = {"valueInputOption": "RAW", "data": chunk}
+            try:
+                self._call(self.http.values_batch_update, self.spreadsheet_id, body, keep_400=True)
+                calls += 1
+                continue
+            except APIError as err:
+                message = str(err.error.get("message", ""))
+                if "exceeds grid limits" not in message and "Unable to parse range" not in message:
+                    raise access_error(err, self.spreadsheet_id, self.account) from None
+            self._relearn_tabs()
+            gone = sorted({range_tab(d["range"]) for d in chunk} - set(self._meta))
+            result.skipped += [f"{tab}: the tab was deleted or renamed during the write; its writes are dropped"
+                               for tab in gone]
+            body["data"] = [d for d in chunk if range_tab(d["range"]) not in gone]
+            grow = [r for tab, size in need.items() if tab in self._meta
+                    for r in grow_requests(self._meta[tab].sheet_id, self._meta[tab].size, size)]
+            if grow:
+                self._call(self.http.batch_update, self.spreadsheet_id, {"requests": grow})
+            if body["data"]:
+                self._call(self.http.values_batch_update, self.spreadsheet_id, body)
+            calls += 2 + bool(grow) + bool(body["data"])
+        return calls
+
+    def _layout_write(self, plan, fresh, placed, appended, need, structure) -> int:
         """The one layout batchUpdate; returns the calls it cost.
 
-        If Google says a tab "already exists", an earlier attempt whose reply was lost did
-        land: learn the tabs again and send only what is still missing (once).
+        If Google says a tab or sheet id "already exists" / is "already in use", an earlier
+        attempt whose reply was lost did land: learn the tabs again and send only what is
+        still missing (once).
         """
         try:
             self._call(self.http.batch_update, self.spreadsheet_id, {"requests": structure}, keep_400=True)
             return 1
         except APIError as err:
-            if "already exists" not in str(err.error.get("message", "")):
+            message = str(err.error.get("message", ""))
+            if "already exists" not in message and "already in use" not in message:
                 raise access_error(err, self.spreadsheet_id, self.account) from None
         self._relearn_tabs()
-        rest = self._structure_requests(plan, fresh, placed, appended)
+        self._name_rules(fresh)
+        rest = self._structure_requests(plan, fresh, placed, appended, need)
         if rest:
             self._call(self.http.batch_update, self.spreadsheet_id, {"requests": rest})
         return 2 + bool(rest)
@@ -295,16 +296,18 @@ class GoogleSheetsBackend:
         return (self._call(self._values, still), 3) if still else ({}, 2)
 
     def _values(self, tabs: list[str]) -> dict[str, Grid]:
-        resp = self.http.values_batch_get(
-            self.spreadsheet_id, [absolute_range_name(t) for t in tabs],
-            params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
-                    "majorDimension": "ROWS"})
+        if not tabs:
+            return {}
+        resp = self.http.values_batch_get(self.spreadsheet_id, [absolute_range_name(t) for t in tabs],
+                                          params=VALUE_PARAMS)
         meta = self._meta or {}
         return {t: Grid(t, trimmed_rows(vr.get("values") or []), meta[t].sheet_id, meta[t].hidden)
                 for t, vr in zip(tabs, resp.get("valueRanges") or [])}
 
-    def _structure_requests(self, plan: WritePlan, fresh: dict[str, Grid], placed: Cells, appended: Cells) -> list[dict]:
-        """addSheet for new tabs, alert rules for coloured columns lacking them; updates the cache."""
+    def _structure_requests(self, plan: WritePlan, fresh: dict[str, Grid], placed: Cells, appended: Cells,
+                            need: dict[str, tuple[int, int]]) -> list[dict]:
+        """addSheet for new tabs, appendDimension for tabs too small for the write, alert rules
+        for coloured columns lacking them; updates the cache."""
         meta = self._meta if self._meta is not None else {}
         taken = {m.sheet_id for m in meta.values()}
         requests_: list[dict] = []
@@ -312,22 +315,39 @@ class GoogleSheetsBackend:
             if tab.title in meta:
                 continue
             sid = new_sheet_id(tab.title, taken)
-            requests_ += add_tab_requests(tab, sid)
-            meta[tab.title] = TabMeta(sid, tab.title, tab.hidden, 1)
+            rows = max(NEW_TAB_ROWS, need.get(tab.title, (0, 0))[0] + NEW_TAB_ROWS)
+            requests_ += add_tab_requests(tab, sid, rows)
+            meta[tab.title] = TabMeta(sid, tab.title, tab.hidden, 1, size=(rows, max(26, len(tab.headers))))
+        for report in plan.reports:  # the tab if missing, its chart if absent (same batchUpdate)
+            if report.title not in meta:
+                sid = new_sheet_id(report.title, taken)
+                rows = max(NEW_TAB_ROWS, need.get(report.title, (0, 0))[0])
+                cols = max(26, need.get(report.title, (0, 0))[1])
+                requests_.append({"addSheet": {"properties": {"sheetId": sid, "title": report.title,
+                                                              "gridProperties": {"rowCount": rows,
+                                                                                 "columnCount": cols}}}})
+                meta[report.title] = TabMeta(sid, report.title, size=(rows, cols))
+        for tab, size in need.items():  # values writes never grow a sheet: make room first
+            if tab in meta:
+                grow = grow_requests(meta[tab].sheet_id, meta[tab].size, size)
+                requests_ += grow
+                if grow:
+                    rows, cols = meta[tab].size
+                    meta[tab].size = (max(rows, size[0] + NEW_TAB_ROWS) if size[0] > rows else rows, max(cols, size[1]))
         coloured = {(tab, col) for source in (placed, appended)
                     for tab, items in source.items() for _r, col, _v, colour in items if colour}
         for tab, col in sorted(coloured):
-            present = meta[tab].alert_rules.setdefault(col - 1, set())
+            header = normalise_header(fresh[tab].cell(1, col)) if tab in fresh else ""
+            if header and meta[tab].rules_by_header is not None:
+                present = meta[tab].rules_by_header.setdefault(header, set())
+            else:
+                present = meta[tab].alert_rules.setdefault(col - 1, set())
             new = alert_rule_requests(meta[tab].sheet_id, col - 1, present)
             requests_ += new
             present.update(r["addConditionalFormatRule"]["rule"]["booleanRule"]["condition"]["values"][0]
                            ["userEnteredValue"] for r in new)
-        for report in plan.reports:  # the tab if missing, its chart if absent (same batchUpdate)
-            if report.title not in meta:
-                sid = new_sheet_id(report.title, taken)
-                requests_.append({"addSheet": {"properties": {"sheetId": sid, "title": report.title}}})
-                meta[report.title] = TabMeta(sid, report.title)
-            if report.chart is not None and not meta[report.title].charts:
+        for report in plan.reports:
+            if report.chart is not None and report.title in meta and not meta[report.title].charts:
                 requests_.append(add_chart_request(meta[report.title].sheet_id, report.chart))
                 meta[report.title].charts = 1
         return requests_
@@ -424,4 +444,7 @@ def open_google_backend(spreadsheet_id: str, *, credentials_file: str | None = N
     client = gspread.Client(auth=None if session is not None else loaded.credentials, session=session,
                             http_client=RetryingHTTPClient)
     client.http_client.configure(timeout=timeout, max_retries=max_retries, sleep=sleep)
+    # Google compresses replies only for a user agent that says "gzip" (plus Accept-Encoding,
+    # which requests sends): an idle run's download shrinks several times.
+    client.http_client.session.headers["User-Agent"] = USER_AGENT
     return GoogleSheetsBackend(client, spreadsheet_id.strip(), account=loaded.account if loaded else None)

@@ -34,6 +34,7 @@ class _TabIndex:
                 self.cols[n] = i
         self._keys: dict[str, dict[str, list[int]]] = {}
         self._merged: dict[int, list[tuple[int, int, str]]] | None = None
+        self._anchors: dict[tuple[str, ...], dict[tuple[str, ...], list[int]]] = {}
 
     def merged_range(self, row: int, col: int) -> str:
         """The A1 range (``Cases!Y10:Y12``) of the merged block holding the cell, or ''."""
@@ -72,6 +73,20 @@ class _TabIndex:
                 return False
         return True
 
+    def rows_with_anchor(self, anchor: tuple[tuple[str, str], ...]) -> list[int]:
+        """Rows whose cells equal ``anchor`` (one index per set of anchor headers, built once:
+        placement stays linear whatever people did to the rows)."""
+        headers = tuple(h for h, _v in anchor)
+        cols = [self.col(h) for h in headers]
+        if any(c is None for c in cols):
+            return []
+        if headers not in self._anchors:
+            idx: dict[tuple[str, ...], list[int]] = {}
+            for r in range(2, len(self.grid.rows) + 1):
+                idx.setdefault(tuple(self.grid.cell(r, c) for c in cols), []).append(r)
+            self._anchors[headers] = idx
+        return self._anchors[headers].get(tuple(v for _h, v in anchor), [])
+
     def find(self, ref: RowRef) -> tuple[int | None, str]:
         """The row ``ref`` points at now, or None with the reason."""
         if ref.key:
@@ -83,7 +98,7 @@ class _TabIndex:
         # key cell) must match, first at the remembered row, else at exactly one row.
         if self.anchor_matches(ref.row, ref.anchor):
             return ref.row, ""
-        candidates = [r for r in range(2, len(self.grid.rows) + 1) if self.anchor_matches(r, ref.anchor)]
+        candidates = self.rows_with_anchor(ref.anchor)
         if len(candidates) == 1:
             return candidates[0], ""
         return None, "the row has no unique key and moved; it will be retried next run"

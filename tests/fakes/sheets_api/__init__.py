@@ -13,7 +13,12 @@ What it is strict about (so our request shapes are checked, not assumed):
   document (``googleapiclient/discovery_cache/documents/sheets.v4.json``): unknown fields,
   wrong types and bad enum values give 400 INVALID_ARGUMENT in Google's error shape;
 * ``spreadsheets:batchUpdate`` is atomic: one bad sub-request and nothing is applied;
-* values writes past the last grid row or column grow the grid, as the real API does.
+* values writes past the last grid row or column are refused (``400 Range (…) exceeds grid
+  limits``) as the real API does; only ``values:append`` and dimension requests grow a sheet;
+* a request body over 10,485,760 bytes is refused ("Request payload size exceeds the limit").
+* conditional-format and protected ranges move with inserted and deleted rows and columns;
+* replies are gzip-compressed when the request asks with both ``Accept-Encoding: gzip`` and a
+  user agent containing "gzip" (Google's rule); ``reply_sizes`` counts bytes on the wire.
 
 Simplifications (stated, not hidden):
 
@@ -22,7 +27,6 @@ Simplifications (stated, not hidden):
   (``=4/2`` → 2), any other formula has no effective value.
 * FORMATTED_VALUE renders numbers in their shortest form, ignoring number formats.
 * ``values:append`` finds the table as "below the last non-empty row of the tab".
-* conditional-format and protected ranges do not move when rows are inserted or deleted.
 
 Modules: ``discovery`` (request validation), ``cells`` (A1 ranges, the cell model, field
 masks), ``values`` (reads and values endpoints), ``batch_update``

@@ -1,11 +1,14 @@
 """The fake as a ``requests`` transport adapter: routing, faults, call log, a person's edits."""
 from __future__ import annotations
 
+import gzip
+import io
 import json
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import BaseAdapter
 
 from .batch_update import BatchUpdateMixin
@@ -32,6 +35,7 @@ _FAULT_BODIES = {
     408: {"error": {"code": 408, "message": "Request timed out.", "status": "DEADLINE_EXCEEDED"}},
 }
 Fault = int | tuple[int, dict] | BaseException | type[BaseException]
+MAX_BODY_BYTES = 10_485_760  # Google refuses larger request bodies (and recommends 2 MB)
 
 
 # --------------------------------------------------------------------------- the API
@@ -51,6 +55,9 @@ class FakeSheetsAPI(ValuesMixin, BatchUpdateMixin, BaseAdapter):
         self.calls: list[tuple[str, str, str]] = []
         self.requests: list[tuple[str, str, Any]] = []  # (method, full URL, JSON body or None) per call
         self.timeouts: list[Any] = []  # the client timeout each call was sent with
+        self.body_sizes: list[int] = []  # bytes of each request body (0 for none)
+        self.reply_sizes: list[int] = []  # bytes of each reply body on the wire (gzip when asked for)
+        self.reply_raw_sizes: list[int] = []  # bytes of each reply body once decoded
         self.faults: list[Fault] = []
         self.between_calls: Callable[[FakeSheetsAPI, int], None] | None = None
 
@@ -150,6 +157,13 @@ class FakeSheetsAPI(ValuesMixin, BatchUpdateMixin, BaseAdapter):
         n = len(self.calls)
         self.calls.append((request.method, url.path, kind))
         body_text = request.body.decode("utf-8") if isinstance(request.body, bytes) else request.body
+        size = len(request.body if isinstance(request.body, bytes) else (request.body or "").encode("utf-8"))
+        self.body_sizes.append(size)
+        if size > MAX_BODY_BYTES:
+            self.requests.append((request.method, request.url, None))
+            self.timeouts.append(timeout)
+            return self._response(request, 400, bad_request(
+                f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes.").body())
         self.requests.append((request.method, request.url, json.loads(body_text) if body_text else None))
         self.timeouts.append(timeout)
         if self.between_calls is not None:
@@ -170,13 +184,25 @@ class FakeSheetsAPI(ValuesMixin, BatchUpdateMixin, BaseAdapter):
     def close(self) -> None:
         pass
 
-    @staticmethod
-    def _response(request, status: int, payload: Any) -> requests.Response:
+    def _response(self, request, status: int, payload: Any) -> requests.Response:
         resp = requests.Response()
         resp.status_code = status
         resp.reason = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
                        429: "Too Many Requests"}.get(status, "Error")
-        resp._content = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        content = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.reply_raw_sizes.append(len(content))
+        headers = request.headers or {}
+        if "gzip" in headers.get("Accept-Encoding", "") and "gzip" in headers.get("User-Agent", ""):
+            # Google compresses a reply only when asked both ways (Accept-Encoding and a user
+            # agent containing "gzip"); requests decodes it as it would on the wire.
+            wire = gzip.compress(content, compresslevel=6)
+            resp.raw = urllib3.HTTPResponse(body=io.BytesIO(wire), headers={"Content-Encoding": "gzip"},
+                                            status=status, preload_content=False, decode_content=True)
+            resp.headers["Content-Encoding"] = "gzip"
+            self.reply_sizes.append(len(wire))
+        else:
+            resp._content = content
+            self.reply_sizes.append(len(content))
         resp.headers["Content-Type"] = "application/json; charset=UTF-8"
         resp.encoding = "utf-8"
         resp.url = request.url

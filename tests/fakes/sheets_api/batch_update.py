@@ -47,11 +47,11 @@ class BatchUpdateMixin:
     def _req_addSheet(self, book: Spreadsheet, req: dict) -> dict:
         props = req.get("properties") or {}
         title = props.get("title") or f"Sheet{len(book.sheets) + 1}"
+        sid = props.get("sheetId")  # Google checks the id before the title
+        if sid is not None and any(s.sheet_id == sid for s in book.sheets):
+            raise bad_request(f"Invalid sheetId {sid}: already in use")
         if book.by_title(title):
             raise bad_request(f'A sheet with the name "{title}" already exists. Please enter another name.')
-        sid = props.get("sheetId")
-        if sid is not None and any(s.sheet_id == sid for s in book.sheets):
-            raise bad_request(f"A sheet with the id {sid} already exists.")
         grid = props.get("gridProperties") or {}
         sheet = Sheet(self._new_id(book, title) if sid is None else int(sid), title,
                       row_count=grid.get("rowCount") or 1000, col_count=grid.get("columnCount") or 26,
@@ -226,6 +226,7 @@ class BatchUpdateMixin:
         if sheet is None or end <= start:
             raise bad_request("Invalid dimension range.")
         n = end - start
+        BatchUpdateMixin._move_ranges(sheet, dimension, start, end, insert)
         if dimension == "ROWS":
             if insert:
                 sheet.rows[start:start] = [{} for _ in range(n)]
@@ -250,6 +251,36 @@ class BatchUpdateMixin:
             sheet.col_count += n if insert else -n
         else:
             raise bad_request(f"Invalid dimension {dimension!r}.")
+
+    @staticmethod
+    def _move_ranges(sheet: Sheet, dimension: str | None, start: int, end: int, insert: bool) -> None:
+        """Conditional-format and protected ranges move with inserted or deleted rows and
+        columns, as in Google (a range emptied by a deletion is dropped)."""
+        word = "Row" if dimension == "ROWS" else "Column"
+        lo, hi, n = f"start{word}Index", f"end{word}Index", end - start
+
+        def shift(x: int, is_end: bool) -> int:
+            if insert:  # an insertion inside a range widens it
+                return x + n if (x > start if is_end else x >= start) else x
+            return x if x <= start else (x - n if x >= end else start)
+
+        def moved(rng: dict) -> dict | None:
+            out = dict(rng)
+            for key, is_end in ((lo, False), (hi, True)):
+                if key in out:
+                    out[key] = shift(out[key], is_end)
+            return None if hi in out and out[hi] <= out.get(lo, 0) else out
+
+        for rule in sheet.conditional_formats:
+            rule["ranges"] = [m for m in (moved(r) for r in rule.get("ranges") or []) if m is not None]
+        sheet.conditional_formats[:] = [r for r in sheet.conditional_formats if r["ranges"]]
+        kept = []
+        for pr in sheet.protected_ranges:
+            m = moved(pr["range"]) if "range" in pr else {}
+            if m is not None:
+                pr["range"] = m
+                kept.append(pr)
+        sheet.protected_ranges[:] = kept
 
     @staticmethod
     def _sort(sheet: Sheet, r0: int, r1: int, specs: list[tuple[int, bool]]) -> None:

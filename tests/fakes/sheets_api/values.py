@@ -128,8 +128,18 @@ class ValuesMixin:
         return Box(box.sheet, start, box.c0, start + height, box.c0 + width), values
 
     @staticmethod
-    def _write(target: Box, values: list, option: str) -> dict:
-        target.sheet.fit(target.r1 or 0, target.c1 or 0)  # the real API grows the grid for values writes
+    def _inside_grid(target: Box) -> None:
+        """Values writes do not grow a sheet (only ``values:append`` and dimension requests do):
+        Google refuses a range past the last row or column with this 400."""
+        sheet = target.sheet
+        if (target.r1 or 0) > sheet.row_count or (target.c1 or 0) > sheet.col_count:
+            raise bad_request(f"Range ({target.a1()}) exceeds grid limits. Max rows: {sheet.row_count}, "
+                              f"max columns: {sheet.col_count}")
+
+    @staticmethod
+    def _write(target: Box, values: list, option: str, grow: bool = False) -> dict:
+        if grow:
+            target.sheet.fit(target.r1 or 0, target.c1 or 0)  # values:append grows the grid
         cells = 0
         for i, row in enumerate(values):
             for j, v in enumerate(row):
@@ -155,12 +165,15 @@ class ValuesMixin:
     def _values_update(self, book: Spreadsheet, rng: str, body: dict, q: dict[str, str]) -> dict:
         option = self._input_option(q.get("valueInputOption"))
         target, values = self._plan_write(book.box(rng), body.get("values") or [], body.get("majorDimension"))
+        self._inside_grid(target)
         return {"spreadsheetId": book.spreadsheet_id, **self._write(target, values, option)}
 
     def _values_batch_update(self, book: Spreadsheet, body: dict) -> dict:
         option = self._input_option(body.get("valueInputOption"))
         planned = [self._plan_write(book.box(d.get("range") or ""), d.get("values") or [], d.get("majorDimension"))
                    for d in body.get("data") or []]
+        for target, _values in planned:  # all or nothing, as Google
+            self._inside_grid(target)
         responses = [{"spreadsheetId": book.spreadsheet_id, **self._write(t, v, option)} for t, v in planned]
         return {"spreadsheetId": book.spreadsheet_id,
                 "totalUpdatedRows": sum(r.get("updatedRows", 0) for r in responses),
@@ -183,7 +196,7 @@ class ValuesMixin:
         target, values = self._plan_write(Box(sheet, 0, box.c0, None, None), values,
                                           body.get("majorDimension"), r0=end)
         return {"spreadsheetId": book.spreadsheet_id, "tableRange": table.a1(),
-                "updates": {"spreadsheetId": book.spreadsheet_id, **self._write(target, values, option)}}
+                "updates": {"spreadsheetId": book.spreadsheet_id, **self._write(target, values, option, grow=True)}}
 
     def _values_clear(self, book: Spreadsheet, ranges: list[str], single: bool = False) -> dict:
         boxes = [book.box(r) for r in ranges]

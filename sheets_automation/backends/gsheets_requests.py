@@ -1,0 +1,184 @@
+"""Pure builders of Sheets API request bodies for :mod:`.gsheets` (no I/O here).
+
+Sizes Google accepts: a values write may not reach past a tab's grid (``400 Range (…) exceeds
+grid limits``: values writes never grow a sheet), so :func:`grow_requests` adds rows or
+columns first (``appendDimension``, in the same ``batchUpdate`` as other structure); and a
+request body may not exceed 10,485,760 bytes (Google recommends 2 MB), so
+:func:`chunk_value_ranges` splits a values write into bodies of at most :data:`CHUNK_BYTES`.
+"""
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from gspread.utils import absolute_range_name, rowcol_to_a1
+
+from .. import colours
+from .base import Grid, NewTab, ReportChart, ReportTab
+
+NEW_TAB_ROWS = 1000
+"""Rows of a tab we create, and the headroom added when a tab must grow."""
+CHUNK_BYTES = 2_000_000 - 4096
+"""Largest values-write body we send (Google's advice: 2 MB, read as 2,000,000 bytes; 4 KB left for the envelope)."""
+
+Cells = dict[str, list[tuple[int, int, str, str | None]]]  # {tab: [(row, col, value, colour)]}, 1-based
+
+
+def value_ranges(cells: Cells) -> list[dict]:
+    """``values:batchUpdate`` data: adjacent cells of one row become one range."""
+    data = []
+    for tab, items in cells.items():
+        by_row: dict[int, dict[int, str]] = {}
+        for row, col, value, _colour in items:
+            by_row.setdefault(row, {})[col] = value
+        for row in sorted(by_row):
+            cols = sorted(by_row[row])
+            start = prev = cols[0]
+            for col in cols[1:] + [None]:
+                if col is not None and col == prev + 1:
+                    prev = col
+                    continue
+                a1 = rowcol_to_a1(row, start) + ("" if prev == start else ":" + rowcol_to_a1(row, prev))
+                data.append({"range": absolute_range_name(tab, a1), "majorDimension": "ROWS",
+                             "values": [[by_row[row][c] for c in range(start, prev + 1)]]})
+                if col is not None:
+                    start = prev = col
+    return data
+
+
+def range_tab(a1: str) -> str:
+    """The tab title of an absolute range such as ``'Bob''s tab'!A1:B2``."""
+    title = a1.rpartition("!")[0] or a1
+    if title.startswith("'") and title.endswith("'"):
+        title = title[1:-1].replace("''", "'")
+    return title
+
+
+def _size(obj: Any) -> int:
+    """Bytes ``obj`` takes in a request body (requests encodes JSON with ASCII escapes)."""
+    return len(json.dumps(obj, separators=(", ", ": ")))
+
+
+def _split_rows(item: dict, limit: int) -> list[dict]:
+    """A multi-row range too big for one body, as consecutive row slices each under ``limit``."""
+    values = item["values"]
+    if len(values) < 2:
+        return [item]
+    title, _, a1 = item["range"].rpartition("!")
+    first, _, last = a1.partition(":")
+    col0 = first.rstrip("0123456789")
+    row0 = int(first[len(col0):])
+    col1 = (last or first).rstrip("0123456789")
+    out, chunk, size = [], [], 0
+    for row in values:
+        n = _size(row) + 2
+        if chunk and size + n > limit:
+            out.append(chunk)
+            chunk, size = [], 0
+        chunk.append(row)
+        size += n
+    out.append(chunk)
+    pieces, r = [], row0
+    for rows in out:
+        rng = f"{title}!{col0}{r}:{col1}{r + len(rows) - 1}"
+        pieces.append({"range": rng, "majorDimension": "ROWS", "values": rows})
+        r += len(rows)
+    return pieces
+
+
+def chunk_value_ranges(data: list[dict], limit: int = CHUNK_BYTES) -> list[list[dict]]:
+    """``data`` packed in order into lists whose JSON is at most ``limit`` bytes each
+    (a range bigger than ``limit`` is first cut into row slices). One list per request."""
+    chunks: list[list[dict]] = []
+    chunk: list[dict] = []
+    size = 0
+    for whole in data:
+        for item in (_split_rows(whole, limit) if _size(whole) > limit else [whole]):
+            n = _size(item) + 2
+            if chunk and size + n > limit:
+                chunks.append(chunk)
+                chunk, size = [], 0
+            chunk.append(item)
+            size += n
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+def grow_requests(sheet_id: int, have: tuple[int, int], need: tuple[int, int]) -> list[dict]:
+    """``appendDimension`` requests so a tab of ``have`` (rows, columns) holds ``need``;
+    rows get :data:`NEW_TAB_ROWS` of headroom so a growing tab does not need this every run."""
+    out = []
+    if need[0] > have[0]:
+        out.append({"appendDimension": {"sheetId": sheet_id, "dimension": "ROWS",
+                                        "length": need[0] - have[0] + NEW_TAB_ROWS}})
+    if need[1] > have[1]:
+        out.append({"appendDimension": {"sheetId": sheet_id, "dimension": "COLUMNS", "length": need[1] - have[1]}})
+    return out
+
+
+def _rgb(colour: str) -> dict[str, float]:
+    hex_ = colours.rgb(colour)
+    return {k: int(hex_[i:i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+def alert_rule_requests(sheet_id: int, col0: int, present: set[str]) -> list[dict]:
+    """One TEXT_STARTS_WITH rule per policy colour missing on 0-based column ``col0`` (rows 2+)."""
+    out = []
+    for index, (name, (prefix, _hex, _meaning)) in enumerate(colours.COLOURS.items()):
+        if prefix in present:
+            continue
+        out.append({"addConditionalFormatRule": {"index": index, "rule": {
+            "ranges": [{"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": col0, "endColumnIndex": col0 + 1}],
+            "booleanRule": {"condition": {"type": "TEXT_STARTS_WITH", "values": [{"userEnteredValue": prefix}]},
+                            "format": {"backgroundColor": _rgb(name)}}}}})
+    return out
+
+
+def report_range(report: ReportTab, old: Grid | None) -> dict:
+    """One ``values:batchUpdate`` range writing ``report`` from A1, padded with blanks over the
+    old content so nothing stale is left (numbers go as JSON numbers under RAW)."""
+    height = max(len(report.rows), len(old.rows) if old else 0, 1)
+    width = max([len(r) for r in report.rows] + [len(r) for r in (old.rows if old else ())] + [1])
+    values = [[(row[c] if c < len(row) else "") for c in range(width)]
+              for row in (list(report.rows) + [()] * (height - len(report.rows)))]
+    return {"range": absolute_range_name(report.title, f"A1:{rowcol_to_a1(height, width)}"),
+            "majorDimension": "ROWS", "values": values}
+
+
+def add_chart_request(sheet_id: int, chart: ReportChart) -> dict:
+    """``addChart``: a native line chart over the report's block (header row names the series)."""
+    def source(col: int, first_row: int) -> dict:
+        return {"sourceRange": {"sources": [{"sheetId": sheet_id, "startRowIndex": first_row - 1,
+                                             "endRowIndex": chart.last_row, "startColumnIndex": col - 1,
+                                             "endColumnIndex": col}]}}
+    return {"addChart": {"chart": {
+        "spec": {"title": chart.title, "basicChart": {
+            "chartType": "LINE", "legendPosition": "BOTTOM_LEGEND", "headerCount": 1,
+            "axis": [{"position": "BOTTOM_AXIS", "title": "Week"}, {"position": "LEFT_AXIS", "title": "Cases"}],
+            "domains": [{"domain": source(chart.x_col, chart.header_row)}],
+            "series": [{"series": source(c, chart.header_row), "targetAxis": "LEFT_AXIS"} for c in chart.y_cols]}},
+        "position": {"overlayPosition": {"anchorCell": {"sheetId": sheet_id, "rowIndex": chart.anchor[0] - 1,
+                                                        "columnIndex": chart.anchor[1] - 1}}}}}}
+
+
+def new_sheet_id(title: str, taken: set[int]) -> int:
+    """A stable sheetId for a tab we create, so later requests of the same batch can use it."""
+    sid = zlib.crc32(title.encode("utf-8")) & 0x7FFFFFFF or 1
+    while sid in taken:
+        sid = (sid + 1) & 0x7FFFFFFF or 1
+    taken.add(sid)
+    return sid
+
+
+def add_tab_requests(tab: NewTab, sheet_id: int, rows: int = NEW_TAB_ROWS) -> list[dict]:
+    """``addSheet`` (header row frozen, ``rows`` rows) plus its header texts."""
+    grid = {"rowCount": max(rows, NEW_TAB_ROWS), "columnCount": max(26, len(tab.headers)), "frozenRowCount": 1}
+    props: dict[str, Any] = {"sheetId": sheet_id, "title": tab.title, "gridProperties": grid}
+    if tab.hidden:
+        props["hidden"] = True
+    return [{"addSheet": {"properties": props}},
+            {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                             "fields": "userEnteredValue",
+                             "rows": [{"values": [{"userEnteredValue": {"stringValue": h}} for h in tab.headers]}]}}]

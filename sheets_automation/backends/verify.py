@@ -1,0 +1,159 @@
+"""Pure: find writes a person's edit displaced, and what puts things right (issue #11).
+
+The values write addresses cells by position (A1), computed from a re-read made just
+before it. If a person inserts, deletes, sorts or moves rows or columns in between, a value
+lands in the wrong cell. A short verification read after the write shows where things are
+now; this module compares it with the re-read and returns the repairs:
+
+* a cell our write hit by mistake gets back what was there (found by its row's key and its
+  column's header in the re-read; blank for a row or column inserted meanwhile);
+* the value is written where its key and header are now, if that cell still holds what
+  we expected to replace (so a person's edit made meanwhile still wins).
+
+Only what is positively known is repaired: a write whose row or column cannot be found again
+(deleted, renamed, key no longer unique) is reported, never guessed. Linear in the cells
+written (one index per tab, as :mod:`.placement`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .base import Grid
+from .placement import _TabIndex
+
+Cells = dict[str, list[tuple[int, int, str, str | None]]]
+
+
+@dataclass(slots=True)
+class Repairs:
+    cells: Cells = field(default_factory=dict)  # {tab: [(row, col, value, colour)]} at current addresses
+    displaced: int = 0  # writes found in the wrong cell
+    unresolved: list[str] = field(default_factory=list)  # one line each
+
+
+def _unique(rows: list[int]) -> int | None:
+    return rows[0] if len(rows) == 1 else None
+
+
+def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_headers: dict[str, str],
+            appended: Cells | None = None) -> Repairs:
+    """Repairs for the ``written`` cells (addresses in ``fresh``) and the rows ``appended``
+    below it, given the sheet ``after`` the write. A tab's key column is ``key_headers[tab]``,
+    else its first header."""
+    out = Repairs()
+    appended = appended or {}
+    for tab in dict.fromkeys(list(written) + list(appended)):
+        items, added = written.get(tab, []), appended.get(tab, [])
+        f, a = fresh.get(tab), after.get(tab)
+        if f is None or a is None or not f.rows:
+            continue
+        key_header = key_headers.get(tab) or f.cell(1, 1)
+        if f.rows[:1] == a.rows[:1] and _same_keys(f, a, key_header):
+            continue  # nothing moved: every write landed where it was meant to
+        fi, ai = _TabIndex(f), _TabIndex(a)
+        kf, ka = fi.col(key_header), ai.col(key_header)
+        if kf is None or ka is None:
+            out.unresolved.append(f"{tab}: the key column {key_header!r} is gone; writes not checked")
+            continue
+        ours = {(r, c): v for r, c, v, _ in items + added}
+        new_keys = {r: v for r, c, v, _ in items if c == kf}  # IDs this write gave keyless rows
+        restore: dict[tuple[int, int], str] = {}
+        intended: list[tuple[int, int, str, str | None, str]] = []
+        lost: dict[str, int] = {}  # header -> writes whose row or column is not found again
+        width = len(f.rows[0])
+        renamed = {c for c in range(1, width + 1) if len(a.rows[0]) == width and f.cell(1, c) != a.cell(1, c)
+                   and fi.col(a.cell(1, c)) is None and ai.col(f.cell(1, c)) is None}  # same place, new name
+        for r, c, v, colour in items:
+            key = f.cell(r, kf).strip() or new_keys.get(r, "").strip()
+            ar = _unique(ai.rows_with_key(key_header, key)) if key else None
+            ac = c if c in renamed else ai.col(f.cell(1, c))
+            if (ar, ac) == (r, c):
+                continue
+            if a.cell(r, c) == v:  # our value sits at the old address: someone else's cell
+                out.displaced += 1
+                was = _original(f, a, fi, ai, r, c, ka, ours, key_header)
+                if was is None:
+                    out.unresolved.append(f"{tab}!{_a1(r, c)}: a value was displaced and the cell's owner is unknown")
+                else:
+                    restore[(r, c)] = was
+            if ar is None or ac is None:
+                lost[f.cell(1, c)] = lost.get(f.cell(1, c), 0) + 1
+                continue
+            intended.append((ar, ac, v, colour, f.cell(r, c)))
+        out.unresolved += [f"{tab} {header}: {n} written values whose row or column moved away during the write "
+                           f"(deleted, renamed or no longer unique); retried next run" for header, n in lost.items()]
+        moved_rows: dict[int, list[tuple[int, str, str | None]]] = {}
+        for r, c, v, colour in added:  # an appended row must land on a row that was blank
+            if a.cell(r, c) == v and not _row_was_blank(a, r, ours):
+                moved_rows.setdefault(r, []).append((c, v, colour))
+        bottom = len(a.rows)
+        for n, r in enumerate(sorted(moved_rows)):
+            for c, v, colour in moved_rows[r]:
+                out.displaced += 1
+                was = _original(f, a, fi, ai, r, c, ka, ours, key_header)
+                if was is None:
+                    out.unresolved.append(f"{tab}!{_a1(r, c)}: a new row landed on a row people added; "
+                                          f"the cell's owner is unknown")
+                else:
+                    restore[(r, c)] = was
+                target = ai.col(f.cell(1, c)) if c <= len(f.rows[0]) else None
+                if target is not None:
+                    intended.append((bottom + 1 + n, target, v, colour, ""))
+        final = {k: (v, None) for k, v in restore.items()}
+        for ar, ac, v, colour, old in intended:
+            now = restore.get((ar, ac), a.cell(ar, ac))
+            if now == old or now == v:
+                final[(ar, ac)] = (v, colour)
+        cells = [(r, c, v, colour) for (r, c), (v, colour) in final.items() if a.cell(r, c) != v]
+        if cells:
+            out.cells[tab] = cells
+    return out
+
+
+def _row_was_blank(a: Grid, r: int, ours: dict[tuple[int, int], str]) -> bool:
+    """Row ``r`` of ``a`` holds nothing but what this write put there."""
+    row = a.rows[r - 1] if 1 <= r <= len(a.rows) else ()
+    return all(not v.strip() or ours.get((r, i)) == v for i, v in enumerate(row, start=1))
+
+
+def _same_keys(f: Grid, a: Grid, key_header: str) -> bool:
+    fi = _TabIndex(f)
+    k = fi.col(key_header)
+    if k is None or len(a.rows) < len(f.rows):
+        return False
+    return all(f.cell(r, k) == a.cell(r, k) for r in range(2, len(f.rows) + 1))
+
+
+def _original(f: Grid, a: Grid, fi: _TabIndex, ai: _TabIndex, r: int, c: int, ka: int,
+              ours: dict[tuple[int, int], str], key_header: str) -> str | None:
+    """What cell (r, c) of ``a`` held before our write hit it, from ``f``; None if unknown."""
+    header = a.cell(1, c)
+    if not header.strip() or fi.col(header) is None:
+        return ""  # a column inserted meanwhile: it was blank
+    key = a.cell(r, ka).strip()
+    if not key or ours.get((r, ka)) == a.cell(r, ka):
+        if _row_was_blank(a, r, ours):
+            return ""  # a row inserted meanwhile was blank
+        fr = _row_by_content(f, a, fi, r, ours)
+    else:
+        fr = _unique(fi.rows_with_key(key_header, key))
+    return None if fr is None else f.cell(fr, fi.col(header))
+
+
+def _row_by_content(f: Grid, a: Grid, fi: _TabIndex, r: int, ours: dict[tuple[int, int], str]) -> int | None:
+    """The one row of ``f`` whose cells equal row ``r`` of ``a`` wherever we did not write (used
+    only when our write hit the row's key cell: rare, so a scan is fine)."""
+    cols = [(c, fc) for c in range(1, len(a.rows[0]) + 1) if (r, c) not in ours and a.cell(1, c).strip()
+            and (fc := fi.col(a.cell(1, c))) is not None]
+    if not cols or not any(a.cell(r, c).strip() for c, _ in cols):
+        return None
+    found = [fr for fr in range(2, len(f.rows) + 1) if all(f.cell(fr, fc) == a.cell(r, c) for c, fc in cols)]
+    return _unique(found)
+
+
+def _a1(row: int, col: int) -> str:
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"

@@ -1,0 +1,114 @@
+"""Sizes Google accepts (issue #11 "Requests Google accepts"), through the public backend.
+
+The fake refuses, as Google does, values writes past a tab's grid and bodies over
+10,485,760 bytes. A 10,000-case sheet laid out by ``init`` (tabs of 1,000 rows, the state
+tab too), its rows pasted by a person, must run first, second, idle and an hour later
+without error, every request body under 2 MB, and the calls per run constant in the rows
+apart from the 2 MB chunks.
+"""
+from __future__ import annotations
+
+import json
+import math
+from datetime import timedelta
+
+import pytest
+
+from sheets_automation.backends.base import STATE_TAB
+from sheets_automation.backends.gsheets import open_google_backend
+from sheets_automation.backends.gsheets_requests import CHUNK_BYTES, chunk_value_ranges
+from sheets_automation.runner import run_once
+from sheets_automation.schema import shipped_schemas
+from tests.fakes.sheets_api import FakeSheetsAPI, entered
+from tests.test_google_end_to_end import CONFIG, NOW, SHEET, tabs_with
+
+TWO_MB = 2 * 1024 * 1024
+
+
+def paste(api: FakeSheetsAPI, sid: str, tab: str, rows: list[list]) -> None:
+    """A person pastes ``rows`` from A1 (pasting grows the grid, as in the UI)."""
+    sheet = api.sheet(sid, tab)
+    sheet.fit(len(rows), max(len(r) for r in rows))
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if v not in ("", None):
+                sheet.cell(r, c).update(entered(v, "RAW"))
+
+
+def initialised(cases: int) -> FakeSheetsAPI:
+    api = FakeSheetsAPI()
+    api.add_spreadsheet("sheet-a", "Client A", "Asia/Shanghai", {"Sheet1": []})
+    backend = open_google_backend("sheet-a", session=api.session(), sleep=lambda s: None)
+    backend.init_layout(list(shipped_schemas().values()))
+    for tab, rows in tabs_with(cases).items():
+        if rows:
+            paste(api, "sheet-a", tab, rows)
+    return api
+
+
+def run(api: FakeSheetsAPI, now=NOW):
+    api.calls.clear()
+    api.body_sizes.clear()
+    backend = open_google_backend("sheet-a", session=api.session(), sleep=lambda s: None)
+    return run_once(backend, CONFIG, SHEET, ["tracking", "rules", "messages"], now)
+
+
+def test_ten_thousand_cases_made_by_init_run_first_second_idle_and_later():
+    api = initialised(10_000)
+    assert api.sheet("sheet-a", STATE_TAB).row_count == 1000  # what init creates
+    for label, now in (("first", NOW), ("second", NOW), ("idle", NOW), ("an hour later", NOW + timedelta(hours=1))):
+        result = run(api, now)
+        assert result.ok, (label, result.tab_errors)
+        assert max(api.body_sizes) < TWO_MB, (label, max(api.body_sizes))
+        written = sum(s for s, (m, _p, _k) in zip(api.body_sizes, api.calls) if m == "POST")
+        # reads (2) + re-read + layout + one values write per 2 MB
+        assert len(api.calls) <= 5 + math.ceil(written / CHUNK_BYTES), (label, api.calls)
+        if label == "first":
+            assert len([c for c in api.calls if c[1].endswith("values:batchUpdate")]) > 1, "10k rows need chunks"
+        if label == "idle":
+            assert not result.plan and len(api.writes) == 0
+    state = api.grid("sheet-a", STATE_TAB)
+    assert len(state) > 10_000 and api.sheet("sheet-a", STATE_TAB).row_count >= len(state)
+
+
+@pytest.mark.parametrize("items, fit, expected", [
+    (0, 2, []),
+    (1, 2, [1]),
+    (3, 2, [2, 1]),
+    (5, 5, [5]),
+    (7, 3, [3, 3, 1]),
+])
+def test_chunks_pack_ranges_in_order_under_the_limit(items, fit, expected):
+    data = [{"range": f"'T'!A{i + 1:03d}", "majorDimension": "ROWS", "values": [["x" * 40]]} for i in range(items)]
+    one = len(json.dumps(data[0], separators=(", ", ": "))) + 2 if data else 10
+    chunks = chunk_value_ranges(data, one * fit)
+    assert [len(c) for c in chunks] == expected and [d for c in chunks for d in c] == data
+    assert all(len(json.dumps(c)) <= one * fit for c in chunks)
+
+
+def test_a_range_bigger_than_a_chunk_is_cut_into_row_slices():
+    data = [{"range": "'Log'!A3:B12", "majorDimension": "ROWS", "values": [[f"r{i}", "y" * 30] for i in range(10)]}]
+    chunks = chunk_value_ranges(data, 120)
+    pieces = [d for c in chunks for d in c]
+    assert [p["range"] for p in pieces][:2] == ["'Log'!A3:B4", "'Log'!A5:B6"]
+    assert [row for p in pieces for row in p["values"]] == data[0]["values"]
+    assert pieces[-1]["range"].endswith("B12")
+
+
+def test_replies_come_compressed_because_the_client_asks_googles_way():
+    api = initialised(300)
+    backend = open_google_backend("sheet-a", session=api.session(), sleep=lambda s: None)
+    snap = backend.read()
+    assert snap.grids["Cases"].rows[300][0] == "CS-00300"
+    assert all(wire * 3 < raw for wire, raw in zip(api.reply_sizes, api.reply_raw_sizes) if raw > 10_000)
+    api.reply_sizes.clear()
+    api.reply_raw_sizes.clear()
+    api.session().get("https://sheets.googleapis.com/v4/spreadsheets/sheet-a")  # python-requests' agent: no gzip
+    assert api.reply_sizes == api.reply_raw_sizes
+
+
+@pytest.mark.parametrize("a1, tab", [("'Cases'!A1", "Cases"), ("'Bob''s tab'!B2:C3", "Bob's tab"),
+                                     ("Cases!A1", "Cases"), ("'周报'!A1", "周报")])
+def test_range_tab(a1, tab):
+    from sheets_automation.backends.gsheets_requests import range_tab
+    assert range_tab(a1) == tab
