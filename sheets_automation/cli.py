@@ -126,7 +126,7 @@ def cmd_run(args) -> int:
             from .scheduler import execute_run
 
             try:
-                _record, result = execute_run(config, sheet, jobs, now, store=AuditStore.in_dir(config.data_dir), log=log)
+                _record, result = execute_run(config, sheet, jobs, now, store=AuditStore.for_config(config), log=log)
             except SheetBusyError as exc:
                 print(f"skipped: {exc}", file=sys.stderr)
                 failed = True

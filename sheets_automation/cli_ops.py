@@ -107,7 +107,7 @@ def status_lines(config, now: datetime) -> list[str]:
     from .audit import AuditStore
     from .scheduler import merchant_tz, settings_for
 
-    store = AuditStore.in_dir(config.data_dir)
+    store = AuditStore.for_config(config)
     lines = []
     for sheet in config.spreadsheets:
         tz = merchant_tz(config, sheet)
@@ -148,7 +148,7 @@ def cmd_history(args) -> int:
     from .audit import AuditStore
 
     config = _config(args)
-    entries = AuditStore.in_dir(config.data_dir).history(args.key, sheet=args.sheet)
+    entries = AuditStore.for_config(config).history(args.key, sheet=args.sheet)
     if not entries:
         print(f"no recorded changes for {args.key!r} in {config.data_dir}")
         return 0

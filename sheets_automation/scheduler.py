@@ -282,7 +282,7 @@ class SheetScheduler:
                  open_backend: Callable | None = None, max_sleep: float = 1.0):
         self.config = config
         self.clock = clock or SystemClock()
-        self.store = store or AuditStore.in_dir(config.data_dir)
+        self.store = store or AuditStore.for_config(config)
         self.open_backend = open_backend
         self.max_sleep = max_sleep  # wake at least this often to notice a stop request
         self.stopping = False
