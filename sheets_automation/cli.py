@@ -218,9 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     j = sub.add_parser("jobs", help="list the jobs")
     j.set_defaults(func=cmd_jobs)
-    from .cli_ops import add_commands
+    from .cli_ops import add_commands, add_distributed_commands
 
     add_commands(sub)  # scheduler, status, history, report
+    add_distributed_commands(sub)  # worker, beat (#12)
     return p
 
 

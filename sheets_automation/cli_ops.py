@@ -199,3 +199,56 @@ def cmd_report(args) -> int:
             how = save_trend_png(report, args.png)
             print(f"trend chart saved to {args.png} ({how})")
     return 0
+
+
+# --------------------------------------------------------------------------- distributed mode (#12)
+
+def add_distributed_commands(sub) -> None:
+    w = sub.add_parser("worker", help="distributed mode: run tasks from the Redis queue (Celery worker)",
+                       description="Start a Celery worker for the config's spreadsheets. Needs the [distributed] "
+                       "extra and a Redis broker ([distributed] broker_url).")
+    _target(w)
+    w.add_argument("--concurrency", type=int, default=2, help="processes in this worker (default 2)")
+    w.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    w.set_defaults(func=cmd_worker)
+    b = sub.add_parser("beat", help="distributed mode: enqueue each due entry once per slot (safe to run twice)")
+    _target(b)
+    b.add_argument("--log-format", choices=("plain", "json"), default="plain")
+    b.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    b.set_defaults(func=cmd_beat)
+
+
+def _distributed(args):
+    try:
+        from .distributed.app import make_app
+    except ImportError:
+        from .errors import ConfigError
+
+        raise ConfigError('distributed mode needs its extra: pip install "sheets-automation[distributed]"') from None
+    config = _config(args)
+    return config, make_app(config)
+
+
+def cmd_worker(args) -> int:
+    config, app = _distributed(args)
+    app.worker_main(["worker", f"--loglevel={args.log_level}", f"--concurrency={max(1, args.concurrency)}",
+                     "--pool=prefork", "--without-gossip", "--without-mingle", "--without-heartbeat"])
+    return 0
+
+
+def cmd_beat(args) -> int:
+    import signal
+
+    from . import logs
+    from .distributed.app import runtime
+    from .distributed.beat import serve
+
+    logs.setup_logging(args.log_format, args.log_level)
+    config, app = _distributed(args)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    rt = runtime()
+    try:
+        return serve(app, rt.redis, config, rt.settings.beat_every_seconds, stop=lambda: bool(stopping))
+    except KeyboardInterrupt:
+        return 0

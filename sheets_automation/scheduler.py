@@ -40,7 +40,7 @@ from .backends.base import WritePlan
 from .changes import skip_reason, skippable, version_checker
 from .config import Config, SpreadsheetConfig
 from .errors import ConfigError
-from .locks import SheetBusyError, SheetLock
+from .locks import RunDeferred, SheetBusyError, SheetLock
 
 SCHEDULER_KEYS = {"enabled", "tracking_every_minutes", "rules_every_minutes", "cashback_check_at", "report_at",
                   "make_up_missed", "lock_wait_seconds", "skip_unchanged", "max_skip_hours"}
@@ -260,6 +260,8 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
             mirror = backend.apply(WritePlan(reports=[log_tab(store.newest(sheet.name, audit.log_rows),
                                                               audit.log_tab_name)]))
             calls += mirror.api_calls
+    except RunDeferred:  # open_backend found no quota left: the caller retries later, nothing ran
+        raise
     except Exception as exc:
         store.record_run(RunRecord(**base, status="failed", seconds=_time.perf_counter() - t0,
                                    error=f"{type(exc).__name__}: {exc}"[:500]))
