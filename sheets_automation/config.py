@@ -258,7 +258,7 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
             account = ""
         target = (str(sid).strip() if backend == "google" else str(workbook.resolve()) if workbook else "")
         if target and target in targets:
-            errors.append(f"{p}: {name!r} names the same spreadsheet as {targets[target]!r} "
+            errors.append(f"{p[:-1]}: {name!r} names the same spreadsheet as {targets[target]!r} "
                           f"({'spreadsheet_id' if backend == 'google' else 'workbook'} {target}); keep one entry")
         elif target:
             targets[target] = name
