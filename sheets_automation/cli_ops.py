@@ -141,7 +141,31 @@ def cmd_status(args) -> int:
         config = replace(config, spreadsheets=(config.spreadsheet(args.sheet),))
     for line in status_lines(config, _parse_now(args.now)):
         print(line)
+    if config.distributed:
+        for line in quota_lines(config):
+            print(line)
     return 0
+
+
+def quota_lines(config) -> list[str]:
+    """Distributed mode: Sheets calls per service account per minute, last 5 minutes (from Redis)."""
+    try:
+        from .distributed.redis_parts import broker_now
+        from .distributed.runtime import Runtime
+
+        rt = Runtime.build(config)
+        minute = int(broker_now(rt.redis).timestamp() // 60)
+        accounts = sorted({config.account_for(s) for s in config.spreadsheets})
+        lines = ["Sheets calls per minute by service account (oldest → this minute; limits "
+                 f"{rt.settings.sheets_reads_per_minute:g} reads, {rt.settings.sheets_writes_per_minute:g} writes)"]
+        for account in accounts:
+            reads = rt.quota.calls_per_minute(account, "read", minute)
+            writes = rt.quota.calls_per_minute(account, "write", minute)
+            lines.append(f"  {account:20} reads {' '.join(f'{n:>3}' for n in reads)}   "
+                         f"writes {' '.join(f'{n:>3}' for n in writes)}")
+        return lines
+    except Exception as exc:  # noqa: BLE001 - status still shows the run records
+        return [f"quota counters unavailable ({type(exc).__name__}): is Redis running?"]
 
 
 def cmd_history(args) -> int:

@@ -15,7 +15,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
+import redis
 
 from sheets_automation.audit import AuditStore, SheetState
 from sheets_automation.backends.gsheets import open_google_backend
@@ -109,6 +109,8 @@ def test_two_workers_share_200_sheets_without_overlap_429s_or_idle_reads(tmp_pat
     with redis_server(tmp_path) as url:
         config_path = write_config(tmp_path, url)
         config = load_config(config_path)
+        with redis.Redis.from_url(url) as c:  # a shared server (REDIS_URL) may hold other tests' buckets
+            c.flushdb()
         store = AuditStore.for_config(config)
         producer = make_app(config)
         with LoopbackServer(api, {sid: f"a{i % ACCOUNTS}" for i, sid in enumerate(ids)}) as server:
