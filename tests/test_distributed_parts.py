@@ -126,3 +126,14 @@ def test_config_refuses_a_spreadsheet_named_twice_or_an_unknown_service_account(
                        ("sheets_reads_per_minute", "60"), ("colour", 1)):
         with pytest.raises(ConfigError, match=f"distributed.{key}"):
             config_from_dict({"distributed": {key: value}, "spreadsheets": [{"name": "x", "workbook": "b.xlsx"}]})
+
+
+def test_example_config_documents_the_distributed_audit_and_change_keys():
+    from pathlib import Path
+
+    from sheets_automation.distributed.settings import DISTRIBUTED_KEYS
+
+    text = (Path(__file__).resolve().parents[1] / "config.example.toml").read_text(encoding="utf-8")
+    for key in sorted(DISTRIBUTED_KEYS) + ["database_url", "keep_days", "values", "skip_unchanged", "max_skip_hours",
+                                           "[google.service_accounts]", "service_account"]:
+        assert key in text, key
