@@ -80,3 +80,36 @@ def test_the_scheduler_skips_an_unchanged_workbook_and_runs_after_an_edit(tmp_pa
     wb.save(path)
     once(NOW + timedelta(minutes=30))
     assert [r.status for r in rules_runs(path)][-1] == "ok"
+
+
+def test_google_idle_sheet_costs_one_drive_call_and_no_sheets_call_and_a_failed_check_reads_in_full(tmp_path):
+    from sheets_automation.backends.gsheets import open_google_backend
+    from sheets_automation.backends.gsheets_drive import version_checker
+    from sheets_automation.config import Config, SpreadsheetConfig
+    from tests.fakes.drive_api import FakeDrive
+    from tests.fakes.sheets_api import FakeSheetsAPI
+    from tests.test_google_end_to_end import tabs_with
+
+    api, drive = FakeSheetsAPI(), FakeDrive()
+    api.add_spreadsheet("sheet-a", "Client A", "Asia/Shanghai", tabs_with(6), row_count=50)
+    session = api.session()
+    session.mount("https://www.googleapis.com/", drive)
+    api.between_calls = lambda _api, n: drive.bump("sheet-a") if _api.calls[n][2] == "write" else None
+    sheet = SpreadsheetConfig(name="client-a", spreadsheet_id="sheet-a", timezone="Asia/Shanghai")
+    config = Config(backend="google", data_dir=tmp_path / "data", spreadsheets=(sheet,),
+                    scheduler={"tracking_every_minutes": 0, "cashback_check_at": "", "report_at": ""})
+
+    def once(minutes):
+        at = NOW + timedelta(minutes=minutes)
+        SheetScheduler(config, clock=FakeClock(at), versions=lambda c, s: version_checker("sheet-a", session),
+                       open_backend=lambda c, s: open_google_backend("sheet-a", session=session,
+                                                                     sleep=lambda s: None)).once(at)
+        return AuditStore.for_config(config).runs(limit=1)[0]
+
+    for minutes in (0, 10, 20, 30):  # first runs write; each write moves the version, so the next one reads
+        once(minutes)
+    before, checks = len(api.calls), drive.calls
+    assert once(40).status == "unchanged"
+    assert len(api.calls) == before and drive.calls == checks + 1  # zero Sheets calls, one Drive call
+    drive.status = 403  # the Drive API switched off: never a skip
+    assert once(50).status == "ok" and len(api.calls) > before

@@ -137,3 +137,18 @@ def test_example_config_documents_the_distributed_audit_and_change_keys():
     for key in sorted(DISTRIBUTED_KEYS) + ["database_url", "keep_days", "values", "skip_unchanged", "max_skip_hours",
                                            "[google.service_accounts]", "service_account"]:
         assert key in text, key
+
+
+def test_status_shows_sheets_calls_per_account_per_minute(client, redis_url, tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'backend = "google"\ndata_dir = "data"\n[google.service_accounts]\nsa1 = "k.json"\n'
+                   f'[distributed]\nbroker_url = "{redis_url}"\n[[spreadsheets]]\nname = "a"\nspreadsheet_id = "A"\n'
+                   f'service_account = "sa1"\n', encoding="utf-8")
+    quota = QuotaBuckets(client, {"read": 60, "write": 60, "tracking": 60})
+    minute = int(broker_now(client).timestamp() // 60)
+    for _ in range(7):
+        quota.count("sa1", "read", minute)
+    quota.count("sa1", "write", minute)
+    assert main(["status", "--config", str(cfg)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("sa1"))
+    assert line.split("reads")[1].split("writes")[0].split()[-1] == "7" and line.split()[-1] == "1"

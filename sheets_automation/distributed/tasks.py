@@ -12,7 +12,8 @@ sleeps on quota or on a busy sheet):
 4. quota: the run's worst case (2 reads, 2 writes) is taken from the account's buckets
    before the first Sheets call, else ``Defer`` by the wait the bucket names; after the run
    the difference to the real count is refunded or charged. A 429 puts the account in
-   back-off for every worker.
+   back-off for every worker. A tracking entry first takes one token of the tracking
+   provider's bucket (runs per minute across all workers).
 
 Evaluation is as of the slot's instant (a retried or redelivered task computes what the
 first attempt would have); the run's start, the lock TTL and the quota use the broker's
@@ -37,6 +38,7 @@ from .runtime import BACKOFF_SECONDS, SHEETS_HOST, Runtime
 
 RESERVE = {"read": 2, "write": 2}  # a run's worst case: read, re-read, values write, layout write
 BUSY_RETRY_SECONDS = 5.0
+TRACKING_ACCOUNT = "tracking-provider"
 
 
 class Defer(Exception):
@@ -112,6 +114,13 @@ def run_entry(rt: Runtime, sheet_name: str, entry_name: str, slot_iso: str) -> s
             return drive_version(get_session(), sheet.spreadsheet_id, config.google.timeout_seconds)
         return workbook_version(sheet.workbook)
 
+    if "tracking" in entry.jobs:  # the provider's budget is shared by every worker and every sheet
+        try:
+            wait = rt.quota.take(TRACKING_ACCOUNT, {"tracking": 1})
+        except redis.exceptions.RedisError as exc:
+            raise Defer(f"Redis unreachable ({type(exc).__name__})", BUSY_RETRY_SECONDS) from None
+        if wait > 0:
+            raise Defer("tracking provider budget spent for now", wait)
     lock = RedisSheetLock(rt.redis, sheet.name, rt.settings.lock_ttl_seconds, holder=f"pid {rt.pid()}")
     try:
         record, _result = execute_run(config, sheet, list(entry.jobs), slot, store=rt.store, started=started,
