@@ -128,7 +128,7 @@ def status_lines(config, now: datetime) -> list[str]:
                          f"{_local(last.started if last else None, tz):17} {last.status if last else '-':8} "
                          f"{(f'{last.seconds:.1f}s' if last else '-'):>7} {(last.api_calls if last else 0):>4} "
                          f"{(last.written if last else 0):>6} {nxt:17} {api_day:>7} {failed:>9}")
-            if last and last.status != "ok" and last.error:
+            if last and last.status not in ("ok", "unchanged") and last.error:
                 lines.append(f"    last error: {last.error[:160]}")
     return lines
 

@@ -105,7 +105,10 @@ def test_two_workers_share_200_sheets_without_overlap_429s_or_idle_reads(tmp_pat
         book.spreadsheet_id = sid
         api.spreadsheets[sid] = book
     edited = ids[::SHEETS // EDITED]
-    expected = FakeSheetsAPI()  # the outcome of one clean run per edited sheet, computed in-process
+    expected = FakeSheetsAPI()  # one clean run after the same edit, in-process (every copy gets the same edit)
+    expected.spreadsheets["template"] = copy.deepcopy(api.spreadsheets["template"])
+    person_edits(expected, "template")
+    settle(expected, "template", SLOT2)
     with redis_server(tmp_path) as url:
         config_path = write_config(tmp_path, url)
         config = load_config(config_path)
@@ -126,8 +129,6 @@ def test_two_workers_share_200_sheets_without_overlap_429s_or_idle_reads(tmp_pat
                 for sid in edited:
                     person_edits(api, sid)
                     server.touch(sid)
-                    expected.spreadsheets[sid] = copy.deepcopy(api.spreadsheets[sid])
-                    settle(expected, sid, SLOT2)
                 server.slow[edited[0]] = 3.0  # its write is held while we kill the worker sending it
                 for sid in ids + edited:
                     producer.send_task(TASK_NAME, args=[sid, "rules", SLOT2.isoformat()])
@@ -164,9 +165,13 @@ def test_two_workers_share_200_sheets_without_overlap_429s_or_idle_reads(tmp_pat
     idle = set(ids) - set(edited)
     assert not [e for e in log[phase2:] if e[0] in idle and e[1] != "drive"]
     assert {e[0] for e in log[phase2:] if e[1] == "drive"} >= idle
+    # the killed attempt's task was redelivered to the other worker, which finished it (in full, or
+    # as "unchanged" when the duplicate task had already settled the sheet)
+    killed_pid, killed_task = server.held[edited[0]]
+    assert killed_task and any(e[2] == killed_task and e[3] != killed_pid for e in log)
     # every sheet ends as one clean run leaves it, the killed one included
     for sid in edited:
-        assert grids(api, sid) == grids(expected, sid), sid
+        assert grids(api, sid) == grids(expected, "template"), sid
     for sid in list(idle)[:20]:
         assert grids(api, sid) == grids(api, "template")
     statuses = [r.status for r in store.runs(limit=2000) if r.started and r.trigger == "worker"]

@@ -82,5 +82,7 @@ def app_from_env() -> Celery:
 
 def __getattr__(name: str):  # `celery -A sheets_automation.distributed.app` looks up `app` / `celery`
     if name in ("app", "celery"):
-        return app_from_env()
+        if "app" not in _setup:
+            _setup["app"] = app_from_env()
+        return _setup["app"]
     raise AttributeError(name)

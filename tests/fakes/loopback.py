@@ -38,8 +38,9 @@ class LoopbackServer:
         self.log: list[tuple[str, str, str, int, float, float, int]] = []
         self.windows: dict[tuple[str, str], deque] = defaultdict(deque)
         self.slow: dict[str, float] = {}
-        self.in_slow: dict[str, int] = {}
-        self.versions: dict[str, int] = defaultdict(lambda: 1)  # Drive's version: +1 on every change  # spreadsheet → pid of the worker whose write is being held
+        self.in_slow: dict[str, int] = {}  # spreadsheet → pid of the worker whose write is being held
+        self.held: dict[str, tuple[int, str]] = {}  # spreadsheet → (pid, task id) of the held write
+        self.versions: dict[str, int] = defaultdict(lambda: 1)  # Drive's version: +1 on every change
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -112,6 +113,7 @@ class LoopbackServer:
             if kind == "write" and "values:batchUpdate" in url.path and sid in self.slow:
                 hold = self.slow.pop(sid)
                 self.in_slow[sid] = pid
+                self.held[sid] = (pid, task)
         if hold:
             time.sleep(hold)
         with self.lock:
@@ -120,7 +122,8 @@ class LoopbackServer:
             resp = self.api.send(prepared)
             if kind == "write" and resp.status_code == 200:
                 self.versions[sid] += 1
-            self.in_slow.pop(sid, None) if hold else None
+            if hold:
+                self.in_slow.pop(sid, None)
         self._reply(h, resp.status_code, resp.content)
         self.log.append((sid, kind, task, pid, start, time.monotonic(), resp.status_code))
 
