@@ -133,10 +133,10 @@ def test_two_workers_share_200_sheets_without_overlap_429s_or_idle_reads(tmp_pat
                 for sid in ids + edited:
                     producer.send_task(TASK_NAME, args=[sid, "rules", SLOT2.isoformat()])
                 wait_for(lambda: edited[0] in server.in_slow, 60, "the held write")
-                victim = next(w for w in workers if server.in_slow[edited[0]] in _family(w.pid))
+                victim = next(w for w in workers if server.held[edited[0]][0] in _family(w.pid))
                 os.killpg(victim.pid, signal.SIGKILL)
                 victim.wait()
-                wait_for(lambda: len(store.runs(limit=2000)) >= SHEETS + EDITED, 90, "every task")
+                wait_for(lambda: len(store.runs(limit=2000)) >= SHEETS + EDITED, 150, "every task")
             finally:
                 for w in workers:
                     if w.poll() is None:
