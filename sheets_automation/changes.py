@@ -10,7 +10,8 @@ and skips the run, at zero Sheets calls, when all of these hold (:func:`skip_rea
 
 1. the version is the one recorded before the last full run (nobody, us included,
    changed the sheet since: a run that wrote bumps the version, so the next check reads
-   the sheet once more and settles);
+   the sheet once more and settles), and the settings that decide the outputs (policy,
+   time zone, templates, software version: :func:`settings_fingerprint`) are the same;
 2. the last run's "next change" instant (:mod:`.nextchange`) has not come;
 3. the last full read is less than ``max_skip_hours`` old (default 6: the safety net).
 
@@ -42,6 +43,24 @@ def skip_reason(state: SheetState, version: str, now: datetime, max_skip: timede
         return None
     until = f"next change {state.next_change.isoformat()}" if state.next_change else "no time-driven change pending"
     return f"unchanged since {state.full_read.isoformat()} ({until})"
+
+
+def settings_fingerprint(config, sheet) -> str:
+    """What besides the sheet decides the outputs: the policy, time zone and message settings
+    of this spreadsheet, the templates folder and the software version. A change to any of
+    them makes the next check differ, so a new config or an upgrade is applied at the next
+    slot, not after ``max_skip_hours``."""
+    import hashlib
+    import json
+
+    from . import __version__
+
+    templates = []
+    if config.templates_dir and Path(config.templates_dir).is_dir():
+        templates = sorted((p.name, p.stat().st_mtime_ns) for p in Path(config.templates_dir).iterdir())
+    blob = json.dumps([config.policy_for(sheet), config.tracking_for(sheet), sheet.timezone or config.timezone,
+                       config.day_first, config.messages_enabled, templates, __version__], sort_keys=True, default=str)
+    return hashlib.blake2b(blob.encode(), digest_size=6).hexdigest()
 
 
 def workbook_version(path: Path) -> str:

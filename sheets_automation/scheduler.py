@@ -37,7 +37,7 @@ import schedule
 from . import logs
 from .audit import AuditStore, RunRecord, SheetState, audit_settings_from_mapping, entries_from_result, log_tab
 from .backends.base import WritePlan
-from .changes import skip_reason, skippable, version_checker
+from .changes import settings_fingerprint, skip_reason, skippable, version_checker
 from .config import Config, SpreadsheetConfig
 from .errors import ConfigError
 from .locks import RunDeferred, SheetBusyError, SheetLock
@@ -239,6 +239,7 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
             settings = settings_for(config, sheet)
             try:
                 version = version_of()
+                version = f"{version}|{settings_fingerprint(config, sheet)}" if version else ""
             except Exception as exc:  # noqa: BLE001 - a failed check means a full run, never a skip
                 logs.event("change check failed; reading in full", logging.WARNING, sheet=sheet.name,
                            detail=f"{type(exc).__name__}: {exc}"[:200])

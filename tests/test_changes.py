@@ -113,3 +113,17 @@ def test_google_idle_sheet_costs_one_drive_call_and_no_sheets_call_and_a_failed_
     assert len(api.calls) == before and drive.calls == checks + 1  # zero Sheets calls, one Drive call
     drive.status = 403  # the Drive API switched off: never a skip
     assert once(50).status == "ok" and len(api.calls) > before
+
+
+def test_a_changed_policy_in_the_config_is_applied_at_the_next_slot(tmp_path):
+    from dataclasses import replace
+
+    path = small_workbook(tmp_path / "ops.xlsx")
+    config = workbook_config(path)
+    for minutes in (0, 10, 20):
+        SheetScheduler(config, clock=FakeClock(NOW + timedelta(minutes=minutes))).once(NOW + timedelta(minutes=minutes))
+    assert rules_runs(path)[-1].status == "unchanged"
+    longer = replace(config, policy={"w2_days": 14})
+    at = NOW + timedelta(minutes=30)
+    SheetScheduler(longer, clock=FakeClock(at)).once(at)
+    assert rules_runs(path)[-1].status == "ok"

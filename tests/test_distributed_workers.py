@@ -20,6 +20,7 @@ import redis
 from sheets_automation.audit import AuditStore, SheetState
 from sheets_automation.backends.gsheets import open_google_backend
 from sheets_automation.backends.gsheets_drive import drive_version
+from sheets_automation.changes import settings_fingerprint
 from sheets_automation.config import Config, SpreadsheetConfig, load_config
 from sheets_automation.distributed.app import TASK_NAME, make_app
 from sheets_automation.runner import run_once
@@ -122,8 +123,8 @@ def test_two_workers_share_200_sheets_without_overlap_429s_or_idle_reads(tmp_pat
                 # each sheet's last full run was at SLOT1 (the template's, on identical copies: version 1)
                 drive = session_factory(server.port)(config, config.spreadsheets[0])
                 for sid in ids:
-                    store.save_sheet_state(sid, "rules", SheetState(drive_version(drive, sid), SLOT1,
-                                                                    settled.next_change, SLOT1))
+                    version = f"{drive_version(drive, sid)}|{settings_fingerprint(config, config.spreadsheet(sid))}"
+                    store.save_sheet_state(sid, "rules", SheetState(version, SLOT1, settled.next_change, SLOT1))
                 phase2 = len(server.log)
                 # people edit 10 %; every task is sent, the edited sheets' twice (as two beats might)
                 for sid in edited:
