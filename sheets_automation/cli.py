@@ -141,7 +141,7 @@ def cmd_run(args) -> int:
             from .scheduler import execute_run
 
             try:
-                _record, result = execute_run(config, sheet, jobs, now, store=AuditStore.in_dir(config.data_dir), log=log)
+                _record, result = execute_run(config, sheet, jobs, now, store=AuditStore.for_config(config), log=log)
             except SheetBusyError as exc:
                 print(f"skipped: {exc}", file=sys.stderr)
                 failed = True
@@ -233,9 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     j = sub.add_parser("jobs", help="list the jobs")
     j.set_defaults(func=cmd_jobs)
-    from .cli_ops import add_commands
+    from .cli_ops import add_commands, add_distributed_commands
 
     add_commands(sub)  # scheduler, status, history, report
+    add_distributed_commands(sub)  # worker, beat (#12)
     return p
 
 

@@ -107,7 +107,7 @@ def status_lines(config, now: datetime) -> list[str]:
     from .audit import AuditStore
     from .scheduler import merchant_tz, settings_for
 
-    store = AuditStore.in_dir(config.data_dir)
+    store = AuditStore.for_config(config)
     lines = []
     for sheet in config.spreadsheets:
         tz = merchant_tz(config, sheet)
@@ -128,7 +128,7 @@ def status_lines(config, now: datetime) -> list[str]:
                          f"{_local(last.started if last else None, tz):17} {last.status if last else '-':8} "
                          f"{(f'{last.seconds:.1f}s' if last else '-'):>7} {(last.api_calls if last else 0):>4} "
                          f"{(last.written if last else 0):>6} {nxt:17} {api_day:>7} {failed:>9}")
-            if last and last.status != "ok" and last.error:
+            if last and last.status not in ("ok", "unchanged") and last.error:
                 lines.append(f"    last error: {last.error[:160]}")
     return lines
 
@@ -141,14 +141,38 @@ def cmd_status(args) -> int:
         config = replace(config, spreadsheets=(config.spreadsheet(args.sheet),))
     for line in status_lines(config, _parse_now(args.now)):
         print(line)
+    if config.distributed:
+        for line in quota_lines(config):
+            print(line)
     return 0
+
+
+def quota_lines(config) -> list[str]:
+    """Distributed mode: Sheets calls per service account per minute, last 5 minutes (from Redis)."""
+    try:
+        from .distributed.redis_parts import broker_now
+        from .distributed.runtime import Runtime
+
+        rt = Runtime.build(config)
+        minute = int(broker_now(rt.redis).timestamp() // 60)
+        accounts = sorted({config.account_for(s) for s in config.spreadsheets})
+        lines = ["Sheets calls per minute by service account (oldest → this minute; limits "
+                 f"{rt.settings.sheets_reads_per_minute:g} reads, {rt.settings.sheets_writes_per_minute:g} writes)"]
+        for account in accounts:
+            reads = rt.quota.calls_per_minute(account, "read", minute)
+            writes = rt.quota.calls_per_minute(account, "write", minute)
+            lines.append(f"  {account:20} reads {' '.join(f'{n:>3}' for n in reads)}   "
+                         f"writes {' '.join(f'{n:>3}' for n in writes)}")
+        return lines
+    except Exception as exc:  # noqa: BLE001 - status still shows the run records
+        return [f"quota counters unavailable ({type(exc).__name__}): is Redis running?"]
 
 
 def cmd_history(args) -> int:
     from .audit import AuditStore
 
     config = _config(args)
-    entries = AuditStore.in_dir(config.data_dir).history(args.key, sheet=args.sheet)
+    entries = AuditStore.for_config(config).history(args.key, sheet=args.sheet)
     if not entries:
         print(f"no recorded changes for {args.key!r} in {config.data_dir}")
         return 0
@@ -199,3 +223,56 @@ def cmd_report(args) -> int:
             how = save_trend_png(report, args.png)
             print(f"trend chart saved to {args.png} ({how})")
     return 0
+
+
+# --------------------------------------------------------------------------- distributed mode (#12)
+
+def add_distributed_commands(sub) -> None:
+    w = sub.add_parser("worker", help="distributed mode: run tasks from the Redis queue (Celery worker)",
+                       description="Start a Celery worker for the config's spreadsheets. Needs the [distributed] "
+                       "extra and a Redis broker ([distributed] broker_url).")
+    _target(w)
+    w.add_argument("--concurrency", type=int, default=2, help="processes in this worker (default 2)")
+    w.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    w.set_defaults(func=cmd_worker)
+    b = sub.add_parser("beat", help="distributed mode: enqueue each due entry once per slot (safe to run twice)")
+    _target(b)
+    b.add_argument("--log-format", choices=("plain", "json"), default="plain")
+    b.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    b.set_defaults(func=cmd_beat)
+
+
+def _distributed(args):
+    try:
+        from .distributed.app import make_app
+    except ImportError:
+        from .errors import ConfigError
+
+        raise ConfigError('distributed mode needs its extra: pip install "sheets-automation[distributed]"') from None
+    config = _config(args)
+    return config, make_app(config)
+
+
+def cmd_worker(args) -> int:
+    config, app = _distributed(args)
+    app.worker_main(["worker", f"--loglevel={args.log_level}", f"--concurrency={max(1, args.concurrency)}",
+                     "--pool=prefork", "--without-gossip", "--without-mingle", "--without-heartbeat"])
+    return 0
+
+
+def cmd_beat(args) -> int:
+    import signal
+
+    from . import logs
+    from .distributed.app import runtime
+    from .distributed.beat import serve
+
+    logs.setup_logging(args.log_format, args.log_level)
+    config, app = _distributed(args)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    rt = runtime()
+    try:
+        return serve(app, rt.redis, config, rt.settings.beat_every_seconds, stop=lambda: bool(stopping))
+    except KeyboardInterrupt:
+        return 0

@@ -25,11 +25,12 @@ SECTIONS: dict[str, str] = {
     "scheduler": "sheets_automation.scheduler:schedule_settings_from_mapping",
     "audit": "sheets_automation.audit:audit_settings_from_mapping",
     "report": "sheets_automation.report.settings:report_settings_from_mapping",
+    "distributed": "sheets_automation.distributed.settings:distributed_settings_from_mapping",
 }
 SHEET_SECTIONS = ("policy", "tracking", "scheduler", "report")  # may be overridden per spreadsheet
 _TOP_KEYS = {"backend", "timezone", "day_first", "data_dir", "google", "messages", "spreadsheets", *SECTIONS}
-_SHEET_KEYS = {"name", "workbook", "spreadsheet_id", "timezone", *SHEET_SECTIONS}
-_GOOGLE_KEYS = {"credentials_file", "credentials_env", "timeout_seconds", "max_retries"}
+_SHEET_KEYS = {"name", "workbook", "spreadsheet_id", "timezone", "service_account", *SHEET_SECTIONS}
+_GOOGLE_KEYS = {"credentials_file", "credentials_env", "timeout_seconds", "max_retries", "service_accounts"}
 _MESSAGES_KEYS = {"templates_dir", "enabled"}
 
 
@@ -39,6 +40,8 @@ class GoogleConfig:
     credentials_env: str = "GOOGLE_APPLICATION_CREDENTIALS"  # env var holding a path or the JSON
     timeout_seconds: float = 30.0
     max_retries: int = 6
+    # several service accounts (#12 item 3): name → key file; each spreadsheet is pinned to one
+    service_accounts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class SpreadsheetConfig:
     tracking: dict = field(default_factory=dict)
     scheduler: dict = field(default_factory=dict)  # overrides over [scheduler] (see scheduler.py)
     report: dict = field(default_factory=dict)  # overrides over [report] (see report/settings.py)
+    service_account: str = ""  # a name in [google.service_accounts]; "" = the default credentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,7 @@ class Config:
     scheduler: dict = field(default_factory=dict)  # [scheduler], checked by scheduler.schedule_settings_from_mapping
     audit: dict = field(default_factory=dict)  # [audit], checked by audit.audit_settings_from_mapping
     report: dict = field(default_factory=dict)  # [report], checked by report.report_settings_from_mapping
+    distributed: dict = field(default_factory=dict)  # [distributed], see distributed/settings.py
 
     def spreadsheet(self, name: str) -> SpreadsheetConfig:
         for s in self.spreadsheets:
@@ -90,6 +95,14 @@ class Config:
 
     def report_for(self, sheet: SpreadsheetConfig) -> dict:
         return {**self.report, **sheet.report}
+
+    def account_for(self, sheet: SpreadsheetConfig) -> str:
+        """The service account a spreadsheet is pinned to ("default" when none is named)."""
+        return sheet.service_account or "default"
+
+    def credentials_file_for(self, sheet: SpreadsheetConfig) -> str:
+        """The key file of the sheet's service account, else ``google.credentials_file``."""
+        return dict(self.google.service_accounts).get(sheet.service_account, self.google.credentials_file)
 
 
 def _checker(section: str):
@@ -194,7 +207,12 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
         cred_file = g.get("credentials_file", "")
         if isinstance(cred_file, str) and cred_file and "{" in cred_file:
             errors.append("google.credentials_file: put the JSON in a file and name its path; never paste secrets here")
+        accounts = g.get("service_accounts", {})
+        if not isinstance(accounts, dict) or not all(isinstance(v, str) and v for v in accounts.values()):
+            errors.append("google.service_accounts: must be a table of name = \"path/to/key.json\"")
+            accounts = {}
         google = GoogleConfig(
+            service_accounts=tuple((str(k), str(base / Path(v).expanduser())) for k, v in accounts.items()),
             credentials_file=str(base / Path(cred_file).expanduser()) if isinstance(cred_file, str) and cred_file else "",
             credentials_env=g.get("credentials_env", "GOOGLE_APPLICATION_CREDENTIALS") if isinstance(g.get("credentials_env", ""), str) else "",
             timeout_seconds=float(timeout), max_retries=retries)
@@ -233,6 +251,7 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
                       + ("spreadsheet_id" if backend == "google" else "workbook"))
         raw_sheets = []
     seen: set[str] = set()
+    targets: dict[str, str] = {}  # spreadsheet id / resolved workbook → the entry's name
     for i, s in enumerate(raw_sheets):
         p = f"spreadsheets[{i}]."
         if not isinstance(s, dict):
@@ -260,6 +279,18 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
                 errors.append(f"{p}spreadsheet_id: required with backend = \"google\" (the long id in the sheet's URL)")
             elif "/" in sid:
                 sid = sid.split("/d/")[-1].split("/")[0] if "/d/" in sid else sid
+        account = s.get("service_account", "")
+        known = [k for k, _v in google.service_accounts]
+        if account and (not isinstance(account, str) or account not in known):
+            errors.append(f"{p}service_account: {account!r} is not in [google.service_accounts] "
+                          f"(have: {', '.join(known) or 'none'})")
+            account = ""
+        target = (str(sid).strip() if backend == "google" else str(workbook.resolve()) if workbook else "")
+        if target and target in targets:
+            errors.append(f"{p[:-1]}: {name!r} names the same spreadsheet as {targets[target]!r} "
+                          f"({'spreadsheet_id' if backend == 'google' else 'workbook'} {target}); keep one entry")
+        elif target:
+            targets[target] = name
         tz = s.get("timezone", "")
         if tz:
             tz = _check_tz(tz, f"{p}timezone", errors)
@@ -269,7 +300,8 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
         sheets.append(SpreadsheetConfig(name=name, workbook=workbook, spreadsheet_id=str(sid or "").strip(), timezone=tz,
                                         policy=dict(s.get("policy", {}) if isinstance(s.get("policy", {}), dict) else {}),
                                         tracking=dict(s.get("tracking", {}) if isinstance(s.get("tracking", {}), dict) else {}),
-                                        scheduler=_table(s, "scheduler"), report=_table(s, "report")))
+                                        scheduler=_table(s, "scheduler"), report=_table(s, "report"),
+                                        service_account=account))
     errors += _same_target(sheets, backend)
     errors += _section_errors(d, raw_sheets)
     if errors:
@@ -278,7 +310,8 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
     return Config(backend=backend, timezone=timezone, day_first=day_first, data_dir=data_dir, google=google,
                   tracking=dict(tracking), templates_dir=templates_dir, messages_enabled=enabled,
                   policy=dict(policy), spreadsheets=tuple(sheets), source=source,
-                  scheduler=_table(d, "scheduler"), audit=_table(d, "audit"), report=_table(d, "report"))
+                  scheduler=_table(d, "scheduler"), audit=_table(d, "audit"), report=_table(d, "report"),
+                  distributed=_table(d, "distributed"))
 
 
 def _same_target(sheets: list[SpreadsheetConfig], backend: str) -> list[str]:

@@ -27,6 +27,14 @@ class SheetBusyError(SheetsAutomationError):
     """Another process is writing this spreadsheet; this run was skipped."""
 
 
+class RunDeferred(SheetBusyError):
+    """Not now (the shared quota is spent): retry after ``wait`` seconds; nothing was read."""
+
+    def __init__(self, message: str, wait: float):
+        super().__init__(message)
+        self.wait = wait
+
+
 def lock_path(data_dir: Path, sheet_name: str) -> Path:
     """``<data_dir>/locks/<name>.lock``, the name reduced to safe file-name characters."""
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", sheet_name).strip("._") or "sheet"

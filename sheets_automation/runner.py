@@ -24,6 +24,7 @@ from .backends.base import STATE_TAB, ApplyResult, Backend, ReportTab, WritePlan
 from .config import Config, SpreadsheetConfig
 from .errors import TabError
 from .fmt import format_timestamp
+from .nextchange import next_change_at
 from .schema import TabSchema, shipped_schemas
 from .report_tabs import plan_report_tab
 from .state import StateTab
@@ -85,6 +86,7 @@ class RunResult:
     rows: dict[str, int]
     now: datetime | None = None
     jobs: list[str] = field(default_factory=list)
+    next_change: datetime | None = None  # next instant an output changes by time alone (nextchange.py)
 
     @property
     def ok(self) -> bool:
@@ -170,7 +172,8 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
         log(f"writing {len(plan.cells)} cells, {len(plan.appends)} new rows …")
         applied = backend.apply(plan)
     result = RunResult(sheet=sheet.name, plan=plan, applied=applied, kept=kept, tab_errors=tab_errors, notes=notes,
-                       seconds=_time.perf_counter() - started, rows=rows, now=ctx.now, jobs=list(job_names))
+                       seconds=_time.perf_counter() - started, rows=rows, now=ctx.now, jobs=list(job_names),
+                       next_change=next_change_at(outputs, tabs, ctx.now, tz_name, config.policy_for(sheet)))
     if applied is not None and on_applied is not None:
         on_applied(result)  # e.g. the audit trail records every cell written
     return result

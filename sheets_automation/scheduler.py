@@ -35,14 +35,15 @@ from zoneinfo import ZoneInfo
 import schedule
 
 from . import logs
-from .audit import AuditStore, RunRecord, audit_settings_from_mapping, entries_from_result, log_tab
+from .audit import AuditStore, RunRecord, SheetState, audit_settings_from_mapping, entries_from_result, log_tab
 from .backends.base import WritePlan
+from .changes import settings_fingerprint, skip_reason, skippable, version_checker
 from .config import Config, SpreadsheetConfig
 from .errors import ConfigError
-from .locks import SheetBusyError, SheetLock, lock_place
+from .locks import RunDeferred, SheetBusyError, SheetLock, lock_place
 
 SCHEDULER_KEYS = {"enabled", "tracking_every_minutes", "rules_every_minutes", "cashback_check_at", "report_at",
-                  "make_up_missed", "lock_wait_seconds"}
+                  "make_up_missed", "lock_wait_seconds", "skip_unchanged", "max_skip_hours"}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -119,6 +120,8 @@ class ScheduleSettings:
     report_at: tuple[int, time] | None = (0, time(9, 0))
     make_up_missed: bool = True
     lock_wait_seconds: float = 10.0
+    skip_unchanged: bool = True  # changes.py: skip rules runs on a sheet nothing changed
+    max_skip_hours: float = 6.0  # ... but read it in full at least this often
 
     def entries(self, messages: bool = True) -> list[Entry]:
         out = []
@@ -147,7 +150,7 @@ def schedule_settings_from_mapping(d: dict, prefix: str = "scheduler") -> tuple[
               for k in sorted(set(d) - SCHEDULER_KEYS)]
     default = ScheduleSettings()
     values = {}
-    for key in ("enabled", "make_up_missed"):
+    for key in ("enabled", "make_up_missed", "skip_unchanged"):
         if key in d and not isinstance(d[key], bool):
             errors.append(f"{prefix}.{key}: must be true or false")
         values[key] = d.get(key, getattr(default, key))
@@ -172,6 +175,10 @@ def schedule_settings_from_mapping(d: dict, prefix: str = "scheduler") -> tuple[
     if not isinstance(wait, (int, float)) or isinstance(wait, bool) or not 0 <= wait <= 600:
         errors.append(f"{prefix}.lock_wait_seconds: must be a number of seconds from 0 to 600")
     values["lock_wait_seconds"] = float(wait) if not errors else default.lock_wait_seconds
+    skip = d.get("max_skip_hours", default.max_skip_hours)
+    if not isinstance(skip, (int, float)) or isinstance(skip, bool) or not 0 < skip <= 168:
+        errors.append(f"{prefix}.max_skip_hours: must be a number of hours above 0, at most 168")
+    values["max_skip_hours"] = float(skip) if not errors else default.max_skip_hours
     if errors:
         return default, errors
     return ScheduleSettings(**values), []
@@ -198,11 +205,17 @@ def new_run_id(now: datetime) -> str:
 def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: datetime, *, store: AuditStore,
                 started: datetime | None = None, entry: str = "run", trigger: str = "manual",
                 open_backend: Callable | None = None, lock_wait: float | None = None, holder: str = "run",
-                log: Callable[[str], None] = lambda s: None, sleep: Callable[[float], None] = _time.sleep):
+                log: Callable[[str], None] = lambda s: None, sleep: Callable[[float], None] = _time.sleep,
+                lock=None, version_of: Callable[[], str] | None = None):
     """Lock the spreadsheet, run ``jobs`` as of ``now``, record the run and every cell written.
 
     Returns ``(RunRecord, RunResult)``. A busy lock raises :class:`SheetBusyError` and any
     run error propagates; both are recorded first (status ``skipped`` / ``failed``).
+
+    ``lock``: a lock object with ``acquire``/``release`` (default: the host's file lock;
+    the distributed worker passes its Redis lock). ``version_of``: when given and ``jobs``
+    are rules/messages only, the change check of :mod:`.changes` runs first; a skipped run
+    returns ``(RunRecord(status="unchanged"), None)`` having made no Sheets call.
     """
     from .backends.factory import open_backend as default_open
     from .runner import run_once
@@ -213,13 +226,29 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
     base = dict(run_id=run_id, sheet=sheet.name, entry=entry, jobs=tuple(jobs), started=started, trigger=trigger)
     t0 = _time.perf_counter()
     lock_wait = settings_for(config, sheet).lock_wait_seconds if lock_wait is None else lock_wait
-    lock = SheetLock(*lock_place(config, sheet), label=sheet.name, wait_seconds=lock_wait, holder=f"{holder} {entry}", sleep=sleep)
+    lock = lock or SheetLock(*lock_place(config, sheet), label=sheet.name, wait_seconds=lock_wait,
+                             holder=f"{holder} {entry}", sleep=sleep)
     try:
         lock.acquire()
     except SheetBusyError as exc:
         store.record_run(RunRecord(**base, status="skipped", error=str(exc)))
         raise
+    version = ""
     try:
+        if version_of is not None and skippable(jobs):
+            settings = settings_for(config, sheet)
+            try:
+                version = version_of()
+                version = f"{version}|{settings_fingerprint(config, sheet)}" if version else ""
+            except Exception as exc:  # noqa: BLE001 - a failed check means a full run, never a skip
+                logs.event("change check failed; reading in full", logging.WARNING, sheet=sheet.name,
+                           detail=f"{type(exc).__name__}: {exc}"[:200])
+            reason = skip_reason(store.sheet_state(sheet.name, entry), version, now,
+                                 timedelta(hours=settings.max_skip_hours))
+            if reason:
+                record = RunRecord(**base, status="unchanged", seconds=_time.perf_counter() - t0, error=reason)
+                store.record_run(record)
+                return record, None
         backend = (open_backend or default_open)(config, sheet)
 
         def on_applied(result) -> None:
@@ -232,12 +261,16 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
             mirror = backend.apply(WritePlan(reports=[log_tab(store.newest(sheet.name, audit.log_rows),
                                                               audit.log_tab_name)]))
             calls += mirror.api_calls
+    except RunDeferred:  # open_backend found no quota left: the caller retries later, nothing ran
+        raise
     except Exception as exc:
         store.record_run(RunRecord(**base, status="failed", seconds=_time.perf_counter() - t0,
                                    error=f"{type(exc).__name__}: {exc}"[:500]))
         raise
     finally:
         lock.release()
+    if version:  # the version read before this run: a run that wrote changed it, so the next one reads again
+        store.save_sheet_state(sheet.name, entry, SheetState(version, now, result.next_change, now))
     applied = result.applied
     cells = sum(1 for w in result.plan.cells if not w.tab.startswith("_"))
     record = RunRecord(**base, status="ok" if result.ok else "failed", seconds=result.seconds, api_calls=calls,
@@ -279,10 +312,12 @@ class SheetScheduler:
     """Runs every spreadsheet's entries on time; see the module docstring."""
 
     def __init__(self, config: Config, *, clock: Clock | None = None, store: AuditStore | None = None,
-                 open_backend: Callable | None = None, max_sleep: float = 1.0):
+                 open_backend: Callable | None = None, max_sleep: float = 1.0, versions: Callable | None = None):
         self.config = config
+        self.versions = versions or version_checker  # (config, sheet) -> () -> version text
+        self._checkers: dict[str, Callable[[], str]] = {}
         self.clock = clock or SystemClock()
-        self.store = store or AuditStore.in_dir(config.data_dir)
+        self.store = store or AuditStore.for_config(config)
         self.open_backend = open_backend
         self.max_sleep = max_sleep  # wake at least this often to notice a stop request
         self.stopping = False
@@ -291,6 +326,18 @@ class SheetScheduler:
         self.plan = [(sheet, entry, merchant_tz(config, sheet), settings_for(config, sheet))
                      for sheet in config.spreadsheets
                      for entry in settings_for(config, sheet).entries(config.messages_enabled)]
+
+    def _versions(self, sheet: SpreadsheetConfig) -> Callable[[], str]:
+        """The sheet's change check (:mod:`.changes`), built once per sheet (lazily: a Drive
+        session that cannot be built makes every run a full one, never a skipped one)."""
+        if sheet.name not in self._checkers:
+            try:
+                self._checkers[sheet.name] = self.versions(self.config, sheet)
+            except Exception as exc:  # noqa: BLE001
+                logs.event("change check unavailable; reading in full", logging.WARNING, sheet=sheet.name,
+                           detail=f"{type(exc).__name__}: {exc}"[:200])
+                self._checkers[sheet.name] = lambda: ""
+        return self._checkers[sheet.name]
 
     def stop(self, reason: str = "stop requested") -> None:
         if not self.stopping:
@@ -309,7 +356,8 @@ class SheetScheduler:
             record, result = execute_run(self.config, sheet, list(entry.jobs), now or started, store=self.store,
                                          started=started, entry=entry.name, trigger=trigger,
                                          open_backend=self.open_backend, lock_wait=settings.lock_wait_seconds,
-                                         holder="scheduler", sleep=self.clock.sleep)
+                                         holder="scheduler", sleep=self.clock.sleep,
+                                         version_of=self._versions(sheet) if settings.skip_unchanged else None)
         except SheetBusyError as exc:
             logs.event("run skipped: spreadsheet busy", logging.WARNING, **fields, detail=str(exc))
             return None
@@ -320,6 +368,9 @@ class SheetScheduler:
             line = one_line(exc)  # the network or a folder: the fix, not a traceback
             logs.event("run failed", logging.ERROR, exc=None if line else exc, **fields, **({"error": line} if line else {}))
             return None
+        if result is None:
+            logs.event("run skipped: sheet unchanged", logging.DEBUG, **fields, detail=record.error)
+            return record
         self.failed += record.status == "failed"
         level = logging.INFO if record.status == "ok" else logging.ERROR
         logs.event("run finished", level, **fields, status=record.status, cells=record.written,

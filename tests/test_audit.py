@@ -140,3 +140,55 @@ def test_log_tab_on_google_sheets_is_created_and_filled_through_the_api(tmp_path
     grid = api.grid("sheet-a", "Log")
     assert grid[0] == ["Time (UTC)", "Run", "Tab", "Row", "Column", "Old", "New", "Rules"] and len(grid) == 21
     assert record.api_calls == len(api.calls) - 2  # every call but the read (2 calls) is a write-side call counted
+
+
+# --------------------------------------------------------------------------- privacy (#13)
+
+def test_the_database_is_private_to_the_service_user(tmp_path):
+    store = AuditStore.in_dir(tmp_path / "data")
+    store.record_run(RunRecord("r", "shop", "rules", ("rules",), AT, "ok"))
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    assert store.path.stat().st_mode & 0o777 == 0o600
+    wal = store.path.with_name(store.path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_mode & 0o077 == 0
+
+
+def test_values_false_records_cells_and_hashes_never_text(tmp_path):
+    from sheets_automation.audit import audit_settings_from_mapping
+
+    settings, errors = audit_settings_from_mapping({"values": False})
+    assert errors == []
+    store = AuditStore.in_dir(tmp_path / "data", settings)
+    ref = RowRef(key_header="Case ID", key="CS-00001", row=2)
+    plan = WritePlan(cells=[CellWrite("Cases", ref, "Customer message", "", "Dear Zhang Wei, 12 Long Road", rule="S1")])
+    store.record_writes(entries_from_result(result_of(plan, ApplyResult(written=1)), "r1", AT))
+    dump = "\n".join(sqlite3.connect(store.path).iterdump())
+    assert "Zhang" not in dump and "Long Road" not in dump
+    [entry] = store.history("CS-00001")
+    assert (entry.tab, entry.column, entry.old) == ("Cases", "Customer message", "") and entry.new.startswith("sha:")
+
+
+def test_writes_older_than_keep_days_are_deleted(tmp_path):
+    from sheets_automation.audit import AuditSettings
+
+    store = AuditStore.in_dir(tmp_path / "data", AuditSettings(keep_days=30))
+    now = datetime.now(timezone.utc)
+    ref = RowRef(key_header="Case ID", key="CS-00001", row=2)
+    plan = WritePlan(cells=[CellWrite("Cases", ref, "Alert", "", "Overdue", rule="S1")])
+    for age in (40, 10):
+        store.record_writes(entries_from_result(result_of(plan, ApplyResult(written=1)), f"r{age}", now - timedelta(days=age)))
+    store.record_run(RunRecord("r10", "shop", "rules", ("rules",), now, "ok"))  # each run purges
+    assert [e.run_id for e in store.history("CS-00001")] == ["r10"]
+
+
+def test_audit_keys_are_checked_by_name():
+    from sheets_automation.audit import audit_settings_from_mapping
+
+    cases = {"keep_days": 0, "values": "no", "database_url": "not a url", }
+    for key, value in cases.items():
+        _settings, errors = audit_settings_from_mapping({key: value})
+        assert errors and errors[0].startswith(f"audit.{key}:"), (key, errors)
+    _s, errors = audit_settings_from_mapping({"database_url": "postgresql://sa:secret@db/audit"})
+    assert errors and "password" in errors[0] and "secret" not in errors[0]
+    settings, errors = audit_settings_from_mapping({"database_url": "postgresql://sa@db.internal/audit"})
+    assert errors == [] and settings.database_url.startswith("postgresql://")

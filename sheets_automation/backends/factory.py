@@ -9,7 +9,7 @@ def open_backend(config: Config, sheet: SpreadsheetConfig) -> Backend:
     if config.backend == "google":
         from .gsheets import open_google_backend  # imports gspread only when needed
 
-        return open_google_backend(sheet.spreadsheet_id, credentials_file=config.google.credentials_file or None,
+        return open_google_backend(sheet.spreadsheet_id, credentials_file=config.credentials_file_for(sheet) or None,
                                    credentials_env=config.google.credentials_env or None,
                                    timeout=config.google.timeout_seconds, max_retries=config.google.max_retries)
     from .workbook import WorkbookBackend
