@@ -27,6 +27,7 @@ from gspread.exceptions import APIError
 from gspread.utils import absolute_range_name, rowcol_to_a1
 
 from .. import colours
+from ..appearance import new_tab
 from ..errors import ConfigError, CredentialsError
 from ..schema import TabSchema, normalise_header
 from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, ReportChart, ReportTab, Snapshot, WritePlan, trim_rows
@@ -38,9 +39,10 @@ _SHEET_PROPS = "properties(sheetId,title,index,hidden,gridProperties)"
 READ_FIELDS = (f"properties(title,timeZone),sheets({_SHEET_PROPS},conditionalFormats,charts/chartId,"
                "data/rowData/values/effectiveValue)")
 META_FIELDS = f"sheets({_SHEET_PROPS},conditionalFormats,charts/chartId)"
-LAYOUT_FIELDS = (f"sheets({_SHEET_PROPS},conditionalFormats,protectedRanges,"
+LAYOUT_FIELDS = (f"sheets({_SHEET_PROPS},conditionalFormats,protectedRanges,basicFilter/range,"
                  f"data/rowData/values(effectiveValue,dataValidation))")
 NEW_TAB_ROWS = 1000
+PIXELS_PER_CHAR, PIXEL_PAD = 7, 10  # Arial 10 as Google draws it
 PROTECTION_NOTE = "Filled by sheets-automation: a hand edit here may be replaced on the next run"
 
 Cells = dict[str, list[tuple[int, int, str, str | None]]]  # {tab: [(row, col, value, colour)]}, 1-based
@@ -156,7 +158,7 @@ def add_chart_request(sheet_id: int, chart: ReportChart) -> dict:
                                              "endColumnIndex": col}]}}
     return {"addChart": {"chart": {
         "spec": {"title": chart.title, "basicChart": {
-            "chartType": "LINE", "legendPosition": "BOTTOM_LEGEND", "headerCount": 1,
+            "chartType": "LINE", "legendPosition": "BOTTOM_LEGEND", "headerCount": 1, "lineSmoothing": False,
             "axis": [{"position": "BOTTOM_AXIS", "title": "Week"}, {"position": "LEFT_AXIS", "title": "Cases"}],
             "domains": [{"domain": source(chart.x_col, chart.header_row)}],
             "series": [{"series": source(c, chart.header_row), "targetAxis": "LEFT_AXIS"} for c in chart.y_cols]}},
@@ -174,15 +176,55 @@ def new_sheet_id(title: str, taken: set[int]) -> int:
 
 
 def add_tab_requests(tab: NewTab, sheet_id: int) -> list[dict]:
-    """``addSheet`` (header row frozen) plus its header texts."""
+    """``addSheet`` (header row frozen) plus its header texts; with looks, also the layout
+    for people (:func:`people_layout_requests`)."""
     grid = {"rowCount": NEW_TAB_ROWS, "columnCount": max(26, len(tab.headers)), "frozenRowCount": 1}
     props: dict[str, Any] = {"sheetId": sheet_id, "title": tab.title, "gridProperties": grid}
     if tab.hidden:
         props["hidden"] = True
+    bold = {"userEnteredFormat": {"textFormat": {"bold": True}}} if tab.looks else {}
     return [{"addSheet": {"properties": props}},
             {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                             "fields": "userEnteredValue",
-                             "rows": [{"values": [{"userEnteredValue": {"stringValue": h}} for h in tab.headers]}]}}]
+                             "fields": "userEnteredValue" + (",userEnteredFormat.textFormat.bold" if tab.looks else ""),
+                             "rows": [{"values": [{"userEnteredValue": {"stringValue": h}, **bold}
+                                                  for h in tab.headers]}]}},
+            *people_layout_requests(tab, sheet_id)]
+
+
+def column_width_requests(sheet_id: int, widths: Sequence[int]) -> list[dict]:
+    """``updateDimensionProperties``: one per run of adjacent columns of equal width (characters)."""
+    out: list[dict] = []
+    start = 0
+    for i in range(1, len(widths) + 1):
+        if i < len(widths) and widths[i] == widths[start]:
+            continue
+        out.append({"updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": start, "endIndex": i},
+            "properties": {"pixelSize": widths[start] * PIXELS_PER_CHAR + PIXEL_PAD}, "fields": "pixelSize"}})
+        start = i
+    return out
+
+
+def basic_filter_request(sheet_id: int) -> dict:
+    """A filter over the whole tab (it grows with the rows people and the automation add)."""
+    return {"setBasicFilter": {"filter": {"range": {"sheetId": sheet_id}}}}
+
+
+def people_layout_requests(tab: NewTab, sheet_id: int) -> list[dict]:
+    """A created tab laid out for people: a filter, column widths, every cell top-aligned and
+    long-text columns wrapped (formats stay on the cells, so later values keep them)."""
+    if not tab.looks:
+        return []
+    out = [basic_filter_request(sheet_id), *column_width_requests(sheet_id, [look.width for look in tab.looks]),
+           {"repeatCell": {"range": {"sheetId": sheet_id, "startRowIndex": 1},
+                           "cell": {"userEnteredFormat": {"verticalAlignment": "TOP"}},
+                           "fields": "userEnteredFormat.verticalAlignment"}}]
+    for col, look in enumerate(tab.looks):
+        if look.wrap:
+            out.append({"repeatCell": {
+                "range": {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": col, "endColumnIndex": col + 1},
+                "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP"}}, "fields": "userEnteredFormat.wrapStrategy"}})
+    return out
 
 
 # --------------------------------------------------------------------------- the backend
@@ -326,6 +368,7 @@ class GoogleSheetsBackend:
             if report.title not in meta:
                 sid = new_sheet_id(report.title, taken)
                 requests_.append({"addSheet": {"properties": {"sheetId": sid, "title": report.title}}})
+                requests_ += column_width_requests(sid, report.widths)
                 meta[report.title] = TabMeta(sid, report.title)
             if report.chart is not None and not meta[report.title].charts:
                 requests_.append(add_chart_request(meta[report.title].sheet_id, report.chart))
@@ -346,11 +389,13 @@ class GoogleSheetsBackend:
             sheet = next((s for s in sheets if normalise_header(s["properties"].get("title", "")) in schema.names), None)
             if sheet is None:
                 sid = new_sheet_id(schema.tab, taken)
-                requests_ += add_tab_requests(NewTab(schema.tab, schema.headers), sid)
+                tab = new_tab(schema) if schema.kind != "report" else NewTab(schema.tab, ())
+                requests_ += add_tab_requests(tab, sid)
                 lines.append(f"created tab {schema.tab}" + (f" with {len(schema.headers)} headers" if schema.headers else ""))
                 sheet = {"properties": {"sheetId": sid, "title": schema.tab, "gridProperties": {"frozenRowCount": 1}},
+                         **({"basicFilter": {"range": {"sheetId": sid}}} if tab.looks else {}),
                          "data": [{"rowData": [{"values": [{"effectiveValue": {"stringValue": h}}
-                                                           for h in schema.headers]}]}]}
+                                                           for h in tab.headers]}]}]}
             requests_ += _tab_layout(schema, sheet, lines)
         if not any((s.get("properties") or {}).get("title") == STATE_TAB for s in sheets):
             requests_ += add_tab_requests(NewTab(STATE_TAB, STATE_HEADERS, hidden=True), new_sheet_id(STATE_TAB, taken))
@@ -377,6 +422,9 @@ def _tab_layout(schema: TabSchema, sheet: dict, lines: list[str]) -> list[dict]:
         out.append({"updateSheetProperties": {"properties": {"sheetId": sid, "gridProperties": {"frozenRowCount": 1}},
                                               "fields": "gridProperties.frozenRowCount"}})
         lines.append(f"froze the header row of {title}")
+    if header and "basicFilter" not in sheet:
+        out.append(basic_filter_request(sid))
+        lines.append(f"added a filter on {title}")
     for column in schema.columns:
         c = next((cols[n] for n in column.names if n in cols), None)
         if c is None:

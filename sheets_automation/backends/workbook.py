@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+from copy import copy
 import tempfile
 from datetime import date, datetime, time
 from pathlib import Path
@@ -21,14 +22,15 @@ from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import colours as colour_code
 from ..errors import SpreadsheetAccessError
 from ..schema import TabSchema
-from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, ReportTab, Snapshot, WritePlan, trim_rows
+from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, ReportTab, Snapshot, WritePlan, trim_rows
 from .placement import append_rows, place
 
 BOT_HEADER_FILL = PatternFill("solid", start_color="EFEFEF", end_color="EFEFEF")
@@ -56,6 +58,45 @@ def set_text(cell, text: str) -> None:
     cell.value = text if text != "" else None
     if text.startswith("="):
         cell.data_type = "s"
+
+
+def put(ws, row: int, col: int, text: str):
+    """Set one cell as text; it takes its column's alignment (wrapped long text, top-aligned),
+    as a cell typed into a formatted column would."""
+    cell = ws.cell(row=row, column=col)
+    set_text(cell, text)
+    dim = ws.column_dimensions.get(get_column_letter(col))
+    if dim is not None and dim.has_style and dim.alignment != cell.alignment:
+        cell.alignment = copy(dim.alignment)
+    return cell
+
+
+def create_tab(wb, tab: NewTab):
+    """A new sheet with ``tab``'s header row; with looks, laid out for people (bold frozen
+    header row, a filter over it, widths, long text wrapped and top-aligned)."""
+    ws = wb.create_sheet(tab.title)
+    ws.append(list(tab.headers))
+    if tab.hidden:
+        ws.sheet_state = "hidden"
+    if not tab.looks:
+        return ws
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(tab.headers))}1"
+    for i, look in enumerate(tab.looks, start=1):
+        letter = get_column_letter(i)
+        ws.cell(row=1, column=i).font = Font(bold=True)
+        dim = ws.column_dimensions[letter]
+        dim.width = look.width
+        dim.alignment = Alignment(vertical="top", wrap_text=look.wrap or None)
+    return ws
+
+
+def extend_filter(ws) -> None:
+    """Keep a filter that starts on the header row covering every row (new rows included)."""
+    ref = ws.auto_filter.ref
+    if ref and ref.startswith("A1:") and ws.max_row > 1:
+        last_col = ref[3:].rstrip("0123456789")
+        ws.auto_filter.ref = f"A1:{last_col}{ws.max_row}"
 
 
 def _grids(wb) -> dict[str, Grid]:
@@ -115,18 +156,14 @@ class WorkbookBackend:
         wb = self._load()
         for tab in plan.new_tabs:
             if tab.title not in wb.sheetnames:
-                ws = wb.create_sheet(tab.title)
-                ws.append(list(tab.headers))
-                if tab.hidden:
-                    ws.sheet_state = "hidden"
+                create_tab(wb, tab)
         fresh = _grids(wb)
         placed = place(plan, fresh)
         result.skipped.extend(placed.skipped)
         for tab, cells in placed.cells.items():
             ws = wb[tab]
             for row, col, value, colour in cells:
-                cell = ws.cell(row=row, column=col)
-                set_text(cell, value)
+                cell = put(ws, row, col, value)
                 if colour:
                     cell.fill = PatternFill("solid", start_color=colour_code.rgb(colour), end_color=colour_code.rgb(colour))
                 elif colour_code.colour_of(value) is None and value == "" and cell.fill.fill_type == "solid":
@@ -136,10 +173,11 @@ class WorkbookBackend:
         for tab, cells in append_rows(plan, fresh).items():
             ws = wb[tab]
             for row, col, value, colour in cells:
-                set_text(ws.cell(row=row, column=col), value)
+                cell = put(ws, row, col, value)
                 if colour:
-                    ws.cell(row=row, column=col).fill = PatternFill("solid", start_color=colour_code.rgb(colour))
+                    cell.fill = PatternFill("solid", start_color=colour_code.rgb(colour))
                 appended_rows.add((tab, row))
+            extend_filter(ws)
         result.appended = len(appended_rows)
         for report in plan.reports:
             write_report(wb, report)
@@ -183,23 +221,25 @@ class WorkbookBackend:
             wb.remove(wb.active)
             before = 0
             done.append(f"created {self.path.name}")
+        from ..appearance import new_tab
         from ..table import find_grid
 
         snapshot = Snapshot(grids=_grids(wb))
         for schema in schemas:
-            if find_grid(snapshot, schema) is not None:
+            existing = find_grid(snapshot, schema)
+            if existing is not None:
+                if schema.kind != "report":
+                    done += _people_view(wb[existing.title])
                 continue
-            ws = wb.create_sheet(schema.tab)
             if schema.kind == "report":
+                wb.create_sheet(schema.tab)
                 done.append(f"added tab {schema.tab!r}")
                 continue
-            ws.append(list(schema.headers))
-            ws.freeze_panes = "A2"
-            for i, col in enumerate(schema.columns, start=1):
-                cell = ws.cell(row=1, column=i)
-                cell.font = Font(bold=True)
-                letter = cell.column_letter
-                ws.column_dimensions[letter].width = max(12, min(40, len(col.header) + 4))
+            tab = new_tab(schema)
+            ws = create_tab(wb, tab)
+            by_header = {c.header: c for c in schema.columns}
+            for i, header in enumerate(tab.headers, start=1):
+                col, cell = by_header[header], ws.cell(row=1, column=i)
                 if col.owner == "bot" and not col.fill_if_blank:
                     cell.fill = BOT_HEADER_FILL
                     cell.comment = Comment("Filled by sheets-automation. If you type here, the automation "
@@ -207,10 +247,10 @@ class WorkbookBackend:
                 if col.type == "enum":
                     dv = DataValidation(type="list", formula1='"' + ",".join(col.values) + '"', allow_blank=True,
                                         showErrorMessage=False)
-                    dv.add(f"{letter}2:{letter}10000")
+                    dv.add(f"{cell.column_letter}2:{cell.column_letter}10000")
                     ws.add_data_validation(dv)
             done.append(f"added tab {schema.tab!r} with {len(schema.columns)} headers, frozen header row, "
-                        "dropdowns on choice columns")
+                        "a filter, dropdowns on choice columns")
         if STATE_TAB not in wb.sheetnames:
             ws = wb.create_sheet(STATE_TAB)
             ws.append(list(STATE_HEADERS))
@@ -227,12 +267,28 @@ class WorkbookBackend:
         return done
 
 
+def _people_view(ws) -> list[str]:
+    """An existing tab gets a frozen header row and a filter when it has none (people's
+    columns, widths and formats are left as they are)."""
+    done = []
+    if not ws.freeze_panes:
+        ws.freeze_panes = "A2"
+        done.append(f"froze the header row of {ws.title!r}")
+    if not ws.auto_filter.ref and ws.max_column:
+        ws.auto_filter.ref = f"A1:{get_column_letter(ws.max_column)}{max(ws.max_row, 1)}"
+        done.append(f"added a filter on {ws.title!r}")
+    return done
+
+
 def write_report(wb, report: ReportTab) -> None:
     """Replace a tab's content with ``report`` (numbers stay numbers); add its line chart once."""
     from openpyxl.chart import LineChart, Reference
-    from openpyxl.utils import get_column_letter
 
     ws = wb[report.title] if report.title in wb.sheetnames else wb.create_sheet(report.title)
+    for i, width in enumerate(report.widths, start=1):  # only where nobody set a width
+        dim = ws.column_dimensions[get_column_letter(i)]
+        if not dim.customWidth:
+            dim.width = width
     if ws.max_row:
         ws.delete_rows(1, ws.max_row)
     for r, row in enumerate(report.rows, start=1):
@@ -249,5 +305,7 @@ def write_report(wb, report: ReportTab) -> None:
     chart.height, chart.width = 8, 18
     for col in spec.y_cols:
         chart.add_data(Reference(ws, min_col=col, min_row=spec.header_row, max_row=spec.last_row), titles_from_data=True)
+    for series in chart.series:
+        series.smooth = False  # straight lines between weekly counts, never overshooting them
     chart.set_categories(Reference(ws, min_col=spec.x_col, min_row=spec.header_row + 1, max_row=spec.last_row))
     ws.add_chart(chart, f"{get_column_letter(spec.anchor[1])}{spec.anchor[0]}")
