@@ -24,6 +24,8 @@ TYPE_WIDTHS = {  # typical content length in characters, by column type
 }
 HEADER_PAD = 3  # bold header text plus the filter button
 MAX_WIDTH = 60
+MAX_LINES = 6  # a wrapped row grows to at most this many lines; the rest shows when the cell is selected
+LINE_POINTS = 15  # row height per line of text (points)
 
 
 def display_length(text: str) -> int:
@@ -69,3 +71,20 @@ def new_tab(schema: TabSchema, header_of: Callable[[Column], str] = lambda c: c.
     headers = tuple(header_of(c) for c in columns)
     looks = tuple(ColumnLook(column_width(c, h), c.wrap) for c, h in zip(columns, headers))
     return NewTab(title=title or schema.tab, headers=headers, looks=looks)
+
+
+def wrapped_lines(text: str, width: int) -> int:
+    """Lines ``text`` takes in a wrapped column ``width`` characters wide (at least 1).
+
+    >>> wrapped_lines("", 10), wrapped_lines("short", 10), wrapped_lines("a" * 25, 10), wrapped_lines("a\\nb", 10)
+    (1, 1, 3, 2)
+    """
+    width = max(width - 1, 1)
+    return max(1, sum(max(1, -(-display_length(line) // width)) for line in str(text).split("\n")))
+
+
+def row_height(texts_and_widths) -> float | None:
+    """Points a row needs so its wrapped cells show from the top, capped at :data:`MAX_LINES`
+    lines; None (the default height) when one line is enough."""
+    lines = max((wrapped_lines(t, w) for t, w in texts_and_widths), default=1)
+    return None if lines <= 1 else LINE_POINTS * min(lines, MAX_LINES)

@@ -23,11 +23,12 @@ from zipfile import BadZipFile
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import colours as colour_code
+from ..appearance import new_tab, row_height
 from ..errors import SpreadsheetAccessError
 from ..schema import TabSchema
 from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, ReportTab, Snapshot, WritePlan, trim_rows
@@ -89,6 +90,18 @@ def create_tab(wb, tab: NewTab):
         dim.width = look.width
         dim.alignment = Alignment(vertical="top", wrap_text=look.wrap or None)
     return ws
+
+
+def fit_rows(ws, rows) -> None:
+    """Give ``rows`` the height their wrapped cells need (spreadsheet programs do not
+    re-measure rows when opening a file)."""
+    wrapped = [(column_index_from_string(letter), dim.width) for letter, dim in ws.column_dimensions.items()
+               if dim.has_style and dim.alignment.wrap_text and dim.width]
+    if not wrapped:
+        return
+    for row in rows:
+        height = row_height((cell_text(ws.cell(row=row, column=c).value), w) for c, w in wrapped)
+        ws.row_dimensions[row].height = height
 
 
 def extend_filter(ws) -> None:
@@ -170,7 +183,8 @@ class WorkbookBackend:
                     cell.fill = PatternFill()
                 result.written += 1
         appended_rows: set[tuple[str, int]] = set()
-        for tab, cells in append_rows(plan, fresh).items():
+        appended = append_rows(plan, fresh)
+        for tab, cells in appended.items():
             ws = wb[tab]
             for row, col, value, colour in cells:
                 cell = put(ws, row, col, value)
@@ -179,6 +193,12 @@ class WorkbookBackend:
                 appended_rows.add((tab, row))
             extend_filter(ws)
         result.appended = len(appended_rows)
+        touched: dict[str, set[int]] = {}
+        for source in (placed.cells, appended):
+            for tab, cells in source.items():
+                touched.setdefault(tab, set()).update(row for row, *_ in cells)
+        for tab, rows in touched.items():
+            fit_rows(wb[tab], sorted(rows))
         for report in plan.reports:
             write_report(wb, report)
         if result.written or result.appended or plan.new_tabs or plan.reports:
@@ -221,7 +241,6 @@ class WorkbookBackend:
             wb.remove(wb.active)
             before = 0
             done.append(f"created {self.path.name}")
-        from ..appearance import new_tab
         from ..table import find_grid
 
         snapshot = Snapshot(grids=_grids(wb))
@@ -286,9 +305,8 @@ def write_report(wb, report: ReportTab) -> None:
 
     ws = wb[report.title] if report.title in wb.sheetnames else wb.create_sheet(report.title)
     for i, width in enumerate(report.widths, start=1):  # only where nobody set a width
-        dim = ws.column_dimensions[get_column_letter(i)]
-        if not dim.customWidth:
-            dim.width = width
+        if get_column_letter(i) not in ws.column_dimensions:
+            ws.column_dimensions[get_column_letter(i)].width = width
     if ws.max_row:
         ws.delete_rows(1, ws.max_row)
     for r, row in enumerate(report.rows, start=1):

@@ -58,7 +58,7 @@ def report_rows(report: WeeklyReport, tz_name: str) -> tuple[tuple, ...]:
     return tuple(tuple(r) for r in rows)
 
 
-WIDTHS = (40, 11, 11, 11, 11, 11, 11, 11, 22)  # characters; column A holds the section titles
+WIDTHS = (40, 24, 11, 14, 11, 11, 11, 11, 22)  # characters; column A holds the section titles
 
 
 def trend_chart(weeks: int) -> ReportChart:
