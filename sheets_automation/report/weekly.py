@@ -104,14 +104,14 @@ def ageing(cases: pd.DataFrame, now: datetime) -> tuple[list[tuple[str, int]], i
 
 
 def carriers_of(cases: pd.DataFrame, logistics: pd.DataFrame | None) -> pd.Series:
-    """Each case's carrier: the Logistics tab's Carrier for its tracking number, else detected
-    from the number's shape (V4), else blank."""
-    from ..tracking.carriers import detect, normalise_number
+    """Each case's carrier, in one spelling (``canonical_carrier``): the Logistics tab's
+    Carrier for its tracking number, else detected from the number's shape (V4), else blank."""
+    from ..tracking.carriers import canonical_carrier, detect, normalise_number
 
     numbers = cases["tracking_number"].map(normalise_number)
     known: dict[str, str] = {}
     if logistics is not None and len(logistics):
-        pairs = zip(logistics["tracking_number"].map(normalise_number), logistics["carrier"].astype(str).str.strip())
+        pairs = zip(logistics["tracking_number"].map(normalise_number), logistics["carrier"].map(canonical_carrier))
         known = {n: c for n, c in pairs if n and c}
     return numbers.map(lambda n: known.get(n) or (detect(n).carrier if n else ""))
 

@@ -40,6 +40,16 @@ SEVENTEEN_TRACK_KEYS = {
     "Cainiao": 190271,
 }
 
+# Other spellings people and providers use, casefolded → the one name shown and counted.
+# Every name of POSTS and SEVENTEEN_TRACK_KEYS is also accepted in any case and spacing.
+CARRIER_ALIASES = {
+    "ems": "China EMS", "china post ems": "China EMS", "中国ems": "China EMS", "中国邮政ems": "China EMS",
+    "chinapost": "China Post", "中国邮政": "China Post", "china post air mail": "China Post",
+    "hong kong post": "Hongkong Post", "香港邮政": "Hongkong Post", "yun express": "YunExpress", "云途": "YunExpress",
+    "云途物流": "YunExpress", "递四方": "4PX", "菜鸟": "Cainiao", "cainiao network": "Cainiao",
+    "dhl express worldwide": "DHL Express", "ups express": "UPS", "fedex express": "FedEx",
+}
+
 _S10 = re.compile(r"^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$")
 _RULES = (  # (carrier, service, pattern), most specific first; S10 is handled before these
     ("UPS", "express", re.compile(r"^1Z[0-9A-Z]{16}$")),
@@ -73,6 +83,27 @@ class CarrierGuess:
 def normalise_number(text: object) -> str:
     """Upper case without spaces, dashes or dots: ``"rr 1234-5678 5cn"`` → ``"RR123456785CN"``."""
     return re.sub(r"[\s\-.]+", "", str(text or "")).upper()
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+_CANONICAL = {**{_name_key(n): n for n in (*POSTS.values(), *SEVENTEEN_TRACK_KEYS)},
+              **{_name_key(k): v for k, v in CARRIER_ALIASES.items()}}
+
+
+def canonical_carrier(name: object) -> str:
+    """One spelling per carrier, for counting and for the 17TRACK key (the people's Carrier
+    cells are never rewritten). Unknown names come back trimmed, as typed.
+
+    >>> canonical_carrier("EMS"), canonical_carrier(" china  ems "), canonical_carrier("中国邮政")
+    ('China EMS', 'China EMS', 'China Post')
+    >>> canonical_carrier("Yanwen")
+    'Yanwen'
+    """
+    text = re.sub(r"\s+", " ", str(name or "")).strip()
+    return _CANONICAL.get(text.casefold(), text)
 
 
 def s10_check_digit(serial8: str) -> int:
@@ -201,4 +232,4 @@ def validate_number(number: str, carrier: str | None) -> str:
 
 def seventeen_track_key(carrier_name: str | None) -> int | None:
     """17TRACK carrier key for a carrier name we are sure of, else None (auto-detect)."""
-    return SEVENTEEN_TRACK_KEYS.get(str(carrier_name or "").strip())
+    return SEVENTEEN_TRACK_KEYS.get(canonical_carrier(carrier_name))

@@ -30,7 +30,7 @@ import pandas as pd
 from .. import colours
 from ..a1 import column_letter
 from ..errors import Issue
-from .carriers import detect, infer_service, normalise_number, validate_number
+from .carriers import canonical_carrier, detect, infer_service, normalise_number, validate_number
 from .customs import check_declaration
 from .provider import FINAL_STATUSES, TrackResult
 from .settings import TrackingSettings
@@ -108,7 +108,7 @@ def evaluate_logistics(df: pd.DataFrame, results: dict[str, TrackResult], now: d
     now_ts = pd.Timestamp(now).tz_convert(tz)
 
     numbers = _text(df, "tracking_number").map(normalise_number).astype(object)
-    sheet_carrier = _text(df, "carrier").str.strip()
+    sheet_carrier = _text(df, "carrier").map(canonical_carrier).astype(object)
     sheet_service = _text(df, "service").str.strip().str.lower()
     res = _results_frame(numbers, results, tz)
 
@@ -121,7 +121,8 @@ def evaluate_logistics(df: pd.DataFrame, results: dict[str, TrackResult], now: d
     error = res["error"]
 
     guesses = numbers.map(detect)
-    carrier_detected = res["carrier"].where(res["carrier"].ne(""), guesses.map(lambda g: g.carrier)).astype(object)
+    carrier_detected = res["carrier"].where(res["carrier"].ne(""), guesses.map(lambda g: g.carrier))
+    carrier_detected = carrier_detected.map(canonical_carrier).astype(object)
     carrier = sheet_carrier.where(sheet_carrier.ne(""), carrier_detected)
     service = sheet_service.where(sheet_service.isin(["express", "postal", "line"]), carrier.map(infer_service))
     service = service.where(service.ne(""), guesses.map(lambda g: g.service)).astype(object)
@@ -220,6 +221,11 @@ def evaluate_logistics(df: pd.DataFrame, results: dict[str, TrackResult], now: d
         act = _s(act, idx)
         had = action.ne("")
         action = action.mask(mask & had, action + " | " + act).mask(mask & ~had, act)
+
+    # The detected carrier is shown here, never written into the people's Carrier column.
+    shown = sheet_carrier.eq("") & carrier_detected.ne("")
+    detected = "Carrier: " + carrier_detected + " (detected)"
+    action = action.mask(shown & action.ne(""), action + " | " + detected).mask(shown & action.eq(""), detected)
 
     issues = _issues(idx, tab, letters, numbers, v4, v9_lists, rejected, error, is_final)
     out = pd.DataFrame({
