@@ -225,8 +225,6 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
         elif backend == "google":
             if not isinstance(sid, str) or not sid.strip():
                 errors.append(f"{p}spreadsheet_id: required with backend = \"google\" (the long id in the sheet's URL)")
-            elif "/" in sid:
-                sid = sid.split("/d/")[-1].split("/")[0] if "/d/" in sid else sid
         tz = s.get("timezone", "")
         if tz:
             tz = _check_tz(tz, f"{p}timezone", errors)

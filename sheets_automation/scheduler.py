@@ -1,4 +1,4 @@
-"""``sheets-automation scheduler``: the long-running process, on the ``schedule`` library.
+"""``sheets-automation scheduler``: the long-running process.
 
 Default entries per spreadsheet, in merchant time (the spreadsheet's ``timezone``, else the
 config's)::
@@ -18,8 +18,8 @@ Behaviour worth knowing:
 * SIGTERM / SIGINT: the write in progress finishes, no new run starts, exit 0.
 * Each run holds the spreadsheet's file lock (:mod:`.locks`); a busy sheet is skipped with a
   message after ``lock_wait_seconds``.
-* ``schedule`` reads the host's clock and needs pytz for time zones, so its jobs here are
-  :class:`_ClockJob` s whose times come from an injected :class:`Clock` and :class:`Trigger`.
+* Slot times come from :class:`Trigger` in merchant time and an injected :class:`Clock`
+  (tests never wait); the loop is a list of :class:`_Slot` s, the earliest run first.
 """
 from __future__ import annotations
 
@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import Callable, Protocol
 from zoneinfo import ZoneInfo
-
-import schedule
 
 from . import logs
 from .audit import AuditStore, RunRecord, audit_settings_from_mapping, entries_from_result, log_tab
@@ -252,24 +250,19 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
 # --------------------------------------------------------------------------- the loop
 
 
-class _ClockJob(schedule.Job):
-    """A ``schedule.Job`` timed by our :class:`Clock` and :class:`Trigger` in merchant time."""
+@dataclass
+class _Slot:
+    """One (spreadsheet, entry) in the loop: when it runs next, and what it runs."""
 
-    def __init__(self, engine: schedule.Scheduler, clock: Clock, trigger: Trigger, tz: ZoneInfo,
-                 func: Callable[[], None], label: str):
-        super().__init__(1, engine)
-        self.unit = "minutes"
-        self.job_func = func
-        self.clock, self.trigger, self.tz, self.label = clock, trigger, tz, label
-        self._schedule_next_run()
-        engine.jobs.append(self)
+    trigger: Trigger
+    tz: ZoneInfo
+    func: Callable[[], None]
+    label: str  # "sheet/entry"
+    next_run: datetime
 
-    @property
-    def should_run(self) -> bool:
-        return self.clock.now() >= self.next_run
-
-    def _schedule_next_run(self) -> None:
-        self.next_run = self.trigger.next_after(self.clock.now(), self.tz)
+    def run(self, now: datetime) -> None:
+        self.func()
+        self.next_run = self.trigger.next_after(max(now, self.next_run), self.tz)
 
     def __repr__(self) -> str:
         return f"<{self.label} {self.trigger.describe()}, next {self.next_run.isoformat()}>"
@@ -286,7 +279,7 @@ class SheetScheduler:
         self.open_backend = open_backend
         self.max_sleep = max_sleep  # wake at least this often to notice a stop request
         self.stopping = False
-        self.engine = schedule.Scheduler()
+        self.slots: list[_Slot] = []
         self.plan = [(sheet, entry, merchant_tz(config, sheet), settings_for(config, sheet))
                      for sheet in config.spreadsheets
                      for entry in settings_for(config, sheet).entries(config.messages_enabled)]
@@ -351,14 +344,22 @@ class SheetScheduler:
         return len(due)
 
     def start(self) -> None:
-        """Register one schedule job per (spreadsheet, entry)."""
-        self.engine.clear()
-        for sheet, entry, tz, _s in self.plan:
-            _ClockJob(self.engine, self.clock, entry.trigger, tz,
-                      lambda s=sheet, e=entry: self.run_entry(s, e, "schedule"), f"{sheet.name}/{entry.name}")
+        """One slot per (spreadsheet, entry), each at its next time after now."""
+        now = self.clock.now()
+        self.slots = [_Slot(entry.trigger, tz, lambda s=sheet, e=entry: self.run_entry(s, e, "schedule"),
+                            f"{sheet.name}/{entry.name}", entry.trigger.next_after(now, tz))
+                      for sheet, entry, tz, _s in self.plan]
+
+    def run_pending(self) -> None:
+        """Run every slot whose time has come, earliest first."""
+        for slot in sorted(self.slots, key=lambda s: s.next_run):
+            now = self.clock.now()
+            if self.stopping or slot.next_run > now:
+                continue
+            slot.run(now)
 
     def next_runs(self) -> list[tuple[str, str, datetime]]:
-        return [(j.label.split("/")[0], j.label.split("/")[1], j.next_run) for j in self.engine.jobs]
+        return [(*slot.label.split("/", 1), slot.next_run) for slot in self.slots]
 
     def serve(self, until: datetime | None = None) -> int:
         """Make up missed runs, then run on time until :meth:`stop` (or ``until``, for tests). Returns 0."""
@@ -366,10 +367,10 @@ class SheetScheduler:
         self.make_up()
         self.start()
         while not self.stopping and (until is None or self.clock.now() < until):
-            self.engine.run_pending()
-            if self.stopping or not self.engine.jobs:
+            self.run_pending()
+            if self.stopping or not self.slots:
                 break
-            idle = (min(j.next_run for j in self.engine.jobs) - self.clock.now()).total_seconds()
+            idle = (min(s.next_run for s in self.slots) - self.clock.now()).total_seconds()
             self.clock.sleep(min(max(idle, 0.0), self.max_sleep))
         logs.event("scheduler stopped")
         return 0

@@ -24,7 +24,8 @@ import gspread
 import requests
 from google.auth.exceptions import RefreshError
 from gspread.exceptions import APIError
-from gspread.utils import absolute_range_name, rowcol_to_a1
+from gspread.utils import (DateTimeOption, Dimension, ValueInputOption, ValueRenderOption, absolute_range_name,
+                           convert_hex_to_colors_dict, extract_id_from_url, rowcol_to_a1)
 
 from .. import colours
 from ..appearance import new_tab
@@ -114,16 +115,11 @@ def value_ranges(cells: Cells) -> list[dict]:
                     prev = col
                     continue
                 a1 = rowcol_to_a1(row, start) + ("" if prev == start else ":" + rowcol_to_a1(row, prev))
-                data.append({"range": absolute_range_name(tab, a1), "majorDimension": "ROWS",
+                data.append({"range": absolute_range_name(tab, a1), "majorDimension": Dimension.rows,
                              "values": [[by_row[row][c] for c in range(start, prev + 1)]]})
                 if col is not None:
                     start = prev = col
     return data
-
-
-def _rgb(colour: str) -> dict[str, float]:
-    hex_ = colours.rgb(colour)
-    return {k: int(hex_[i:i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
 
 
 def alert_rule_requests(sheet_id: int, col0: int, present: set[str]) -> list[dict]:
@@ -135,7 +131,7 @@ def alert_rule_requests(sheet_id: int, col0: int, present: set[str]) -> list[dic
         out.append({"addConditionalFormatRule": {"index": index, "rule": {
             "ranges": [{"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": col0, "endColumnIndex": col0 + 1}],
             "booleanRule": {"condition": {"type": "TEXT_STARTS_WITH", "values": [{"userEnteredValue": prefix}]},
-                            "format": {"backgroundColor": _rgb(name)}}}}})
+                            "format": {"backgroundColor": convert_hex_to_colors_dict(colours.rgb(name))}}}}})
     return out
 
 
@@ -147,7 +143,7 @@ def report_range(report: ReportTab, old: Grid | None) -> dict:
     values = [[(row[c] if c < len(row) else "") for c in range(width)]
               for row in (list(report.rows) + [()] * (height - len(report.rows)))]
     return {"range": absolute_range_name(report.title, f"A1:{rowcol_to_a1(height, width)}"),
-            "majorDimension": "ROWS", "values": values}
+            "majorDimension": Dimension.rows, "values": values}
 
 
 def add_chart_request(sheet_id: int, chart: ReportChart) -> dict:
@@ -199,7 +195,7 @@ def column_width_requests(sheet_id: int, widths: Sequence[int]) -> list[dict]:
         if i < len(widths) and widths[i] == widths[start]:
             continue
         out.append({"updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": start, "endIndex": i},
+            "range": {"sheetId": sheet_id, "dimension": Dimension.cols, "startIndex": start, "endIndex": i},
             "properties": {"pixelSize": widths[start] * PIXELS_PER_CHAR + PIXEL_PAD}, "fields": "pixelSize"}})
         start = i
     return out
@@ -295,7 +291,7 @@ class GoogleSheetsBackend:
                                       if r.title in fresh or r.title in self._meta]
         if data:
             self._call(self.http.values_batch_update, self.spreadsheet_id,
-                       {"valueInputOption": "RAW", "data": data})
+                       {"valueInputOption": ValueInputOption.raw, "data": data})
             result.api_calls += 1
         result.written = sum(len(v) for v in placed.cells.values())
         result.appended = sum(len({row for row, *_ in v}) for v in appended.values())
@@ -339,8 +335,8 @@ class GoogleSheetsBackend:
     def _values(self, tabs: list[str]) -> dict[str, Grid]:
         resp = self.http.values_batch_get(
             self.spreadsheet_id, [absolute_range_name(t) for t in tabs],
-            params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
-                    "majorDimension": "ROWS"})
+            params={"valueRenderOption": ValueRenderOption.unformatted,
+                    "dateTimeRenderOption": DateTimeOption.serial_number, "majorDimension": Dimension.rows})
         meta = self._meta or {}
         return {t: Grid(t, trimmed_rows(vr.get("values") or []), meta[t].sheet_id, meta[t].hidden)
                 for t, vr in zip(tabs, resp.get("valueRanges") or [])}
@@ -464,12 +460,29 @@ def open_google_backend(spreadsheet_id: str, *, credentials_file: str | None = N
     when named (to check them and learn the service account's email for 403 hints).
     No network call is made here.
     """
-    if not spreadsheet_id or not spreadsheet_id.strip():
-        raise ConfigError("`spreadsheet_id` is empty: copy the ID from the sheet's URL (…/d/<ID>/edit) into the config")
+    spreadsheet_id = spreadsheet_key(spreadsheet_id)
     loaded = None
     if session is None or credentials_file or credentials_env:
         loaded = load_credentials(credentials_file, credentials_env)
     client = gspread.Client(auth=None if session is not None else loaded.credentials, session=session,
                             http_client=RetryingHTTPClient)
     client.http_client.configure(timeout=timeout, max_retries=max_retries, sleep=sleep)
-    return GoogleSheetsBackend(client, spreadsheet_id.strip(), account=loaded.account if loaded else None)
+    return GoogleSheetsBackend(client, spreadsheet_id, account=loaded.account if loaded else None)
+
+
+def spreadsheet_key(id_or_url: str) -> str:
+    """The spreadsheet's id, from the id itself or the sheet's whole URL (gspread's parser).
+
+    >>> spreadsheet_key("https://docs.google.com/spreadsheets/d/1AbCdEf/edit#gid=0"), spreadsheet_key(" 1AbCdEf ")
+    ('1AbCdEf', '1AbCdEf')
+    """
+    text = (id_or_url or "").strip()
+    if not text:
+        raise ConfigError("`spreadsheet_id` is empty: copy the ID from the sheet's URL (…/d/<ID>/edit) into the config")
+    if "/" not in text:
+        return text
+    try:
+        return extract_id_from_url(text)
+    except gspread.exceptions.NoValidUrlKeyFound:
+        raise ConfigError(f"`spreadsheet_id` {text[:60]!r} is a link without a spreadsheet in it: copy the "
+                          "sheet's URL (…/d/<ID>/edit) or just the ID into the config") from None
