@@ -37,7 +37,8 @@ class Finding:
 
     :param mask: bool per row (positional, aligned with the frame).
     :param colour: colour name, or None for a soft note that never sets the alert.
-    :param detail: alert detail after the colour prefix (``"S1 first reply"``).
+    :param detail: alert detail after the colour prefix (``"S1 first reply"``); a template
+        like the texts below when it names ``values`` (``"S8 no update for {days} days"``).
     :param code: Issue code (``"S1-overdue"``); None for a status line that is no issue.
     :param field: the field whose cell the Issue points at (None: the whole row).
     :param message: Issue message template.
@@ -106,6 +107,10 @@ def combine(findings: list[Finding], index: pd.Index, *, tab: str, letters: dict
     labels = np.array([colours.label(f.colour, f.detail) if f.colour else "" for f in ordered] + [""], dtype=object)
     names = np.array([f.colour or "" for f in ordered] + [""], dtype=object)
     alert, alert_colour = labels[best], names[best]  # best == -1 picks the trailing ""
+    for k, f in enumerate(ordered):  # per-row details, formatted only where the finding wins
+        won = np.flatnonzero(best == k) if f.colour and f.values and "{" in f.detail else ()
+        if len(won):
+            alert[won] = [colours.label(f.colour, text) for text in _texts(f.detail, f.values, won)]
     actions: list[list[str]] = [[] for _ in range(n)]
     issues: list[list[Issue]] = [[] for _ in range(n)]
     rows = index.to_numpy()

@@ -17,7 +17,8 @@ Three situations that look alike keep distinct labels:
 * the provider stopped tracking, "Overdue · T3 provider stopped tracking" (red).
 
 The alert is the most urgent finding (red, orange, yellow, blue, green); *Next action*
-starts with that finding's action and lists the others after " | ".
+starts with that finding's action and lists the others after " | " (folded by
+:func:`..policy.findings.combine`, like every other tab).
 """
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from .. import colours
 from ..a1 import column_letter
 from ..errors import Issue
+from ..policy.findings import Finding, combine, mask_of
 from .carriers import canonical_carrier, detect, infer_service, normalise_number, validate_number
 from .customs import check_declaration
 from .provider import FINAL_STATUSES, TrackResult
@@ -206,21 +207,12 @@ def evaluate_logistics(df: pd.DataFrame, results: dict[str, TrackResult], now: d
          "T7: delivered " + delivered_at.dt.strftime("%Y-%m-%d %H:%M").astype(object).where(
              delivered_at.notna(), "(time unknown)") + "; W2/W3/W6 clocks start"),
     ]
-    alert = pd.Series("", index=idx, dtype=object)
-    colour = pd.Series("", index=idx, dtype=object)
-    action = pd.Series("", index=idx, dtype=object)
-    chosen = pd.Series(False, index=idx)
-    for mask, col, detail, act in findings:
-        mask = mask.astype(bool)
-        take = mask & ~chosen
-        prefix = colours.COLOURS[col][0]
-        text = prefix + colours.SEPARATOR + _s(detail, idx)
-        alert = alert.mask(take, text.where(_s(detail, idx).ne(""), prefix))
-        colour = colour.mask(take, col)
-        chosen = chosen | take
-        act = _s(act, idx)
-        had = action.ne("")
-        action = action.mask(mask & had, action + " | " + act).mask(mask & ~had, act)
+    folded = combine([Finding(mask_of(mask), col, "{detail}", action="{action}",
+                              values={"detail": _s(detail, idx).to_numpy(), "action": _s(act, idx).to_numpy()})
+                      for mask, col, detail, act in findings], idx, tab=tab, letters=letters)
+    alert = pd.Series(folded.alert, index=idx, dtype=object)
+    colour = pd.Series(folded.alert_colour, index=idx, dtype=object)
+    action = pd.Series(folded.next_action, index=idx, dtype=object)
 
     # The detected carrier is shown here, never written into the people's Carrier column.
     shown = sheet_carrier.eq("") & carrier_detected.ne("")
