@@ -6,13 +6,12 @@ whose number is malformed (V4) is not sent; a failed fetch keeps the last good s
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pandas as pd
 
 from sheets_automation.fmt import format_int
 from sheets_automation.tracking.carriers import normalise_number, validate_number
 from sheets_automation.tracking.evaluate import evaluate_logistics
+from sheets_automation.tracking.factory import build_provider
 from sheets_automation.tracking.provider import Parcel
 from sheets_automation.writeplan import TabOutput
 
@@ -23,20 +22,8 @@ BOT_TEXT = ("tracking_status", "last_event", "alert", "next_action")
 
 def open_provider(ctx, settings):
     """The configured provider; the 17TRACK client keeps its state under data_dir/<spreadsheet>."""
-    if settings.provider == "17track":
-        from sheets_automation.tracking.seventeen_track import SeventeenTrackClient, load_api_key
-        from sheets_automation.tracking.store import TrackingStore
-
-        key = load_api_key(settings.api_key_env, settings.api_key_file or None)
-        store = TrackingStore.in_data_dir(ctx.config.data_dir / ctx.sheet.name)
-        return SeventeenTrackClient(key, store=store, session=ctx.services.tracking_session, sleep=ctx.services.sleep,
-                                    timeout=settings.timeout_seconds, batch_size=settings.batch_size,
-                                    rate_per_second=settings.rate_per_second, max_retries=settings.max_retries,
-                                    final_grace=timedelta(days=settings.final_grace_days),
-                                    min_refresh=timedelta(minutes=settings.min_refresh_minutes))
-    from sheets_automation.tracking.simulated import SimulatedProvider
-
-    return SimulatedProvider(seed=ctx.sheet.name if settings.provider == "simulated-per-sheet" else "")
+    return build_provider(settings, session=ctx.services.tracking_session, sleep=ctx.services.sleep,
+                          state_dir=ctx.config.data_dir / ctx.sheet.name, sheet=ctx.sheet.name)
 
 
 def fetch(ctx) -> dict:
