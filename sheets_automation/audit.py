@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .backends.base import ReportTab
 from .backends.placement import describe
+from .isotime import parse, to_text
 from .schema import normalise_header, shipped_schemas
 from .state import fingerprint
 
@@ -102,11 +103,7 @@ class AuditEntry:
 
 
 def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def _dt(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+    return to_text(t, "seconds")
 
 
 def personal_headers() -> frozenset[str]:
@@ -182,7 +179,7 @@ class AuditStore:
         with closing(self._connect()) as db:
             rows = db.execute(f"SELECT at, run_id, sheet, tab, row_key, column_name, old, new, rules FROM writes "
                               f"WHERE {where} ORDER BY at {order}, id {order} LIMIT ?", (*args, limit)).fetchall()
-        return [AuditEntry(_dt(r[0]), *r[1:]) for r in rows]
+        return [AuditEntry(parse(r[0]), *r[1:]) for r in rows]
 
     def history(self, key: str, sheet: str | None = None, limit: int = 1000) -> list[AuditEntry]:
         """Every recorded write to the row with this key (Case ID, tracking number…), oldest first."""
@@ -203,7 +200,7 @@ class AuditStore:
         where, args = ("WHERE sheet = ?", (sheet,)) if sheet else ("", ())
         with closing(self._connect()) as db:
             rows = db.execute(f"SELECT * FROM runs {where} ORDER BY started DESC, rowid DESC LIMIT ?", (*args, limit)).fetchall()
-        return [RunRecord(r[0], r[1], r[2], tuple(r[3].split()) if r[3] else (), _dt(r[5]), r[7], r[4] or "",
+        return [RunRecord(r[0], r[1], r[2], tuple(r[3].split()) if r[3] else (), parse(r[5]), r[7], r[4] or "",
                           r[6] or 0.0, r[8] or 0, r[9] or 0, r[10] or 0, r[11] or 0, r[12] or "") for r in rows]
 
     def last_started(self, sheet: str, entry: str) -> datetime | None:
@@ -211,7 +208,7 @@ class AuditStore:
         with closing(self._connect()) as db:
             row = db.execute("SELECT max(started) FROM runs WHERE sheet = ? AND entry = ? AND status != 'skipped'",
                              (sheet, entry)).fetchone()
-        return _dt(row[0]) if row and row[0] else None
+        return parse(row[0]) if row and row[0] else None
 
 
 def log_tab(entries: list[AuditEntry], title: str = "Log") -> ReportTab:

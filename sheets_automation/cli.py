@@ -12,7 +12,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import __version__
+from . import __version__, isotime
 from .errors import ConfigError, SheetsAutomationError
 
 DEFAULT_CONFIG_NAMES = ("sheets-automation.toml", "config.toml")
@@ -36,10 +36,9 @@ the policy catalogue; every alert and Next action cites them.
 def _parse_now(text: str | None) -> datetime:
     if not text:
         return datetime.now(timezone.utc)
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(f"--now {text!r} is not ISO 8601; write it like 2025-03-09T00:00+08:00") from None
+    value = isotime.parse(text, assume=None)
+    if value is None:
+        raise ConfigError(f"--now {text!r} is not ISO 8601; write it like 2025-03-09T00:00+08:00")
     if value.tzinfo is None:
         raise ConfigError(f"--now {text!r} has no time zone; add one, e.g. {text}+08:00")
     return value
