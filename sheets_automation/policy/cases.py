@@ -141,7 +141,7 @@ def _validation(cases: pd.DataFrame, v: CaseView, p: Policy, flagged: dict[str, 
     out.append(not_above(refund, order_amount, field="refund_amount", what="Refund amount",
                          limit_name="order amount"))
     out.append(currency(text(cases, "currency")))
-    open_ = ~v.finished & (v.status != "rejected") & (v.order_id != "") & (v.issue_type != "")
+    open_ = ~v.closed & (v.order_id != "") & (v.issue_type != "")
     out.append(duplicates([v.order_id, v.issue_type], open_, v.index.to_numpy(), code="V7-duplicate-case",
                           field="order_id",
                           message="Order {k0} already has an open {k1} case on row {first}; merge or close one"))
@@ -158,7 +158,7 @@ def _situation(v: CaseView, w: Windows, verifying: np.ndarray, evidence_ok: np.n
     known_dest = v.destination != ""
     domestic = known_dest & (v.destination == origin)
     table = [
-        (v.finished | (v.status == "rejected"), ""),
+        (v.closed, ""),
         (und & ~evidence_ok, "evidence_needed"),
         (w1_out & shipped & known_dest & ~domestic, "cannot_intercept_international"),
         (w1_out & (~shipped | domestic), "recall_attempt"),

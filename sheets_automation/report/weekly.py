@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from ..policy.view import CLOSED
 from .settings import ReportSettings
 
 CATEGORIES: dict[str, tuple[str, ...]] = {  # R1, policy.md wording in comments
@@ -22,7 +23,6 @@ CATEGORIES: dict[str, tuple[str, ...]] = {  # R1, policy.md wording in comments
 }
 COLUMNS = ("shipping", "quality", "warehouse", "other")
 HIGH_SEASON_MONTHS = (12, 1, 2, 3)  # R3: Dec-Mar, Spring Festival stock-outs
-FINISHED = ("resolved", "closed", "rejected")
 AGE_BUCKETS = ((0, 1, "0-1 days"), (2, 3, "2-3 days"), (4, 7, "4-7 days"), (8, 14, "8-14 days"),
                (15, 30, "15-30 days"), (31, None, "over 30 days"))
 
@@ -94,7 +94,7 @@ def _top(values: pd.Series, n: int) -> list[tuple[str, int]]:
 
 def ageing(cases: pd.DataFrame, now: datetime) -> tuple[list[tuple[str, int]], int]:
     """R4: open cases (status not resolved, closed or rejected) by whole days since opened."""
-    open_ = cases[~cases["status"].isin(FINISHED)]
+    open_ = cases[~cases["status"].isin(CLOSED)]
     days = ((pd.Timestamp(now) - open_["opened_at"]).dt.total_seconds() // 86400).clip(lower=0)
     out = []
     for lo, hi, label in AGE_BUCKETS:
