@@ -17,10 +17,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from babel import Locale
+from ..codes import country_codes
 
-_NOT_COUNTRIES = {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
-_COUNTRIES = frozenset(k for k in Locale("en").territories if len(k) == 2 and k.isalpha()) - _NOT_COUNTRIES
 
 # Issuing post by S10 country suffix; others are named "<CC> Post".
 POSTS = {
@@ -145,7 +143,7 @@ def _s10(n: str) -> CarrierGuess | None:
     if not m:
         return None
     service_code, serial, check, country = m.groups()
-    if country not in _COUNTRIES:
+    if country not in country_codes():
         return CarrierGuess("", "postal", False, f"{n!r} looks like a UPU S10 number but {country} is not a country code")
     carrier = "China EMS" if country == "CN" and service_code[0] == "E" else POSTS.get(country, f"{country} Post")
     expected = s10_check_digit(serial)
