@@ -105,24 +105,16 @@ def rules_of(issues: pd.Series) -> pd.Series:
     return issues.map(lambda items: " ".join(sorted({i.rule for i in items})) if isinstance(items, list) else "")
 
 
-def _row_of(cell: str) -> int | None:
-    """``"Logistics!K5"`` → 5 (row-level ``"Cases!5:5"`` → 5)."""
-    tail = cell.rsplit("!", 1)[-1].split(":")[0]
-    digits = "".join(ch for ch in tail if ch.isdigit())
-    return int(digits) if digits else None
-
-
 def fold_parse_issues(ev: pd.DataFrame, issues: list, *, header_of: dict[str, str]) -> pd.DataFrame:
     """Put the parser's findings (V1, V2, V5, V6) on their rows, for evaluations that do not
     take them: each one is cited in Next action, and a row whose alert is calmer than yellow
-    becomes "Needs input". ``header_of`` maps A1 column letters to header text."""
+    becomes "Needs input". ``header_of`` maps fields to header text."""
     from sheets_automation import colours
 
     by_row: dict[int, list] = {}
     for issue in issues:
-        row = _row_of(issue.cell)
-        if row is not None and row in ev.index:
-            by_row.setdefault(row, []).append(issue)
+        if issue.row in ev.index:
+            by_row.setdefault(issue.row, []).append(issue)
     if not by_row:
         return ev
     ev = ev.copy()
@@ -132,8 +124,8 @@ def fold_parse_issues(ev: pd.DataFrame, issues: list, *, header_of: dict[str, st
         current = ev.at[row, "next_action"] if "next_action" in ev.columns else ""
         ev.at[row, "next_action"] = f"{current} | {notes}" if current else notes
         if (ev.at[row, "alert_colour"] or "") in calm:
-            letter = "".join(ch for ch in found[0].cell.rsplit("!", 1)[-1] if ch.isalpha())
-            ev.at[row, "alert"] = colours.label("yellow", f"{found[0].rule} {header_of.get(letter, letter)}")
+            what = header_of.get(found[0].field, found[0].field or "row")
+            ev.at[row, "alert"] = colours.label("yellow", f"{found[0].rule} {what}")
             ev.at[row, "alert_colour"] = "yellow"
         ev.at[row, "issues"] = list(ev.at[row, "issues"] or []) + found
     return ev

@@ -55,10 +55,9 @@ def fetch(ctx) -> dict:
 
 def evaluate(ctx) -> pd.DataFrame:
     tab = ctx.tabs["logistics"]
-    header_of = {letter: tab.layout.header[f] for f, letter in tab.layout.letters.items()}
     return ctx.cached("logistics_eval", lambda: shared.fold_parse_issues(evaluate_logistics(
         tab.df, fetch(ctx), ctx.now, ctx.tz, shared.tracking_settings(ctx), tab=tab.layout.title,
-        letters=tab.layout.letters), tab.issues, header_of=header_of))
+        letters=tab.layout.letters), tab.issues, header_of=tab.layout.header))
 
 
 def run(ctx) -> dict[str, TabOutput]:

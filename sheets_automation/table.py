@@ -39,9 +39,6 @@ class TabLayout:
     def letters(self) -> dict[str, str]:
         return {f: column_letter(c) for f, c in self.col.items()}
 
-    def a1(self, field_name: str, row: int) -> str:
-        title = self.title if self.title.replace(" ", "").isalnum() else f"'{self.title}'"
-        return f"{title}!{column_letter(self.col[field_name])}{row}" if field_name in self.col else f"{title}!{row}:{row}"
 
 
 def find_grid(snapshot: Snapshot, schema: TabSchema) -> Grid | None:
@@ -150,10 +147,12 @@ def type_frame(raw: pd.DataFrame, layout: TabLayout, tz_name: str, day_first: bo
         out[c.field] = values
         if bad is not None and bad.any() and c.field in layout.col and c.owner != "bot":
             code, template = _TYPE_PROBLEMS[c.type]
+            column = column_letter(layout.col[c.field])
             for row in bad.index[bad]:
                 v = s.at[row]
-                issues.append(Issue(code, layout.a1(c.field, row), template.format(
-                    h=c.header, v=v[:60], choices=", ".join(c.values[:8]) + (" …" if len(c.values) > 8 else ""))))
+                issues.append(Issue(code, layout.title, row, c.field, template.format(
+                    h=c.header, v=v[:60], choices=", ".join(c.values[:8]) + (" …" if len(c.values) > 8 else "")),
+                    column=column))
     df = pd.DataFrame(out, index=raw.index)
     return df, issues
 

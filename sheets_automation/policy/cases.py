@@ -58,8 +58,8 @@ def evaluate_cases(cases: pd.DataFrame, *, now: datetime, tz: tzinfo, policy: Po
     d = evaluate_deadlines(v, policy, calendar, outside=w.outside, evidence_ok=evidence_ok)
     # within one colour the rule findings come first, the generic status line last
     findings = [*d.findings, v3, *w.findings, *_cashback_missing(v, cashback)]
-    findings += _validation(cases, v, policy, positions_by_field(parse_issues, v.index, letters))
-    findings += parse_issue_findings(parse_issues, v.index, letters, "cases")
+    findings += _validation(cases, v, policy, positions_by_field(parse_issues, v.index))
+    findings += parse_issue_findings(parse_issues, v.index, "cases")
     findings += _status_lines(v)
     c = combine(findings, v.index, tab=tab, letters=letters)
     situation = _situation(v, w, d.verifying, evidence_ok, policy.origin_country.upper())

@@ -57,7 +57,7 @@ def evaluate_cashback(cashback: pd.DataFrame, *, now: datetime, tz: tzinfo, poli
                         overdue="S5: transfer {amount} {currency} was due by {due}; pay now and fill Paid at",
                         soon="S5: transfer {amount} {currency} before {due} and fill Paid at", values=vals)
     findings.append(Finding(paid, "green", "paid", None, "paid_at", ""))
-    findings += required(cashback, "cashback", positions_by_field(parse_issues, cashback.index, letters))
+    findings += required(cashback, "cashback", positions_by_field(parse_issues, cashback.index))
     findings += not_future({"agreed_at": agreed, "paid_at": paid_at}, now_ts, policy, "cashback")
     findings += amounts({"amount": amount}, "cashback")
     limit, limit_currency = _order_amounts(cases, text(cashback, "case_id"), order_id)
@@ -70,7 +70,7 @@ def evaluate_cashback(cashback: pd.DataFrame, *, now: datetime, tz: tzinfo, poli
                                code="V7-duplicate-cashback", field="reason",
                                message="Order {k0} already has a {k1} cashback on row {first}; "
                                        "do not pay the same reason twice"))
-    findings += parse_issue_findings(parse_issues, cashback.index, letters, "cashback")
+    findings += parse_issue_findings(parse_issues, cashback.index, "cashback")
     c = combine(findings, cashback.index, tab=tab, letters=letters)
     situation = np.where(paid, "cashback_paid", "").astype(object)
     context = [{"order_id": o, "case_id": k, "reason": r, "cashback_reason": r or "other",

@@ -234,13 +234,15 @@ def _issues(idx, tab, letters, numbers, v4, v9_lists, rejected, error, is_final)
     """Issue values for the flagged rows only (cells like ``Logistics!A5``)."""
     out = pd.Series([[] for _ in range(len(idx))], index=idx, dtype=object)
     num_col = letters.get("tracking_number", "A")
-    value_col = letters.get("declared_value", letters.get("destination_country", num_col))
+    value_field = next((f for f in ("declared_value", "destination_country") if f in letters), "tracking_number")
+    value_col = letters.get(value_field, num_col)
     for row in idx[v4.ne("").to_numpy()]:
-        out[row].append(Issue("V4-bad-tracking-number", f"{tab}!{num_col}{row}", v4[row]))
+        out[row].append(Issue("V4-bad-tracking-number", tab, row, "tracking_number", v4[row], column=num_col))
     for row in idx[rejected.to_numpy()]:
-        out[row].append(Issue("T1-number-rejected", f"{tab}!{num_col}{row}",
-                              f"{numbers[row]}: {error[row] or 'rejected by the tracking provider'}", "warning"))
+        out[row].append(Issue("T1-number-rejected", tab, row, "tracking_number",
+                              f"{numbers[row]}: {error[row] or 'rejected by the tracking provider'}", "warning",
+                              num_col))
     for row in idx[(v9_lists.map(len).gt(0) & ~is_final).to_numpy()]:
         for problem in v9_lists[row]:
-            out[row].append(Issue("V9-customs-declaration", f"{tab}!{value_col}{row}", problem))
+            out[row].append(Issue("V9-customs-declaration", tab, row, value_field, problem, column=value_col))
     return out
