@@ -48,13 +48,23 @@ def opened_filled(ctx) -> pd.DataFrame:
     return ctx.cached("cases_opened", build)
 
 
+def logistics_eval(ctx) -> pd.DataFrame | None:
+    """This run's tracking evaluation when the tracking job is part of the run (computed once,
+    whichever job asks first), else None: the Logistics tab's written values stand."""
+    if "tracking" not in ctx.jobs or "logistics" not in ctx.tabs:
+        return None
+    from . import tracking
+
+    return tracking.evaluate(ctx)
+
+
 def tracked_delivery(ctx) -> pd.Series | None:
     """Delivery times by tracking number: from this run's tracking evaluation when there is one,
     else from the Logistics tab's last written status (Delivered → Last event at)."""
     logistics = ctx.tabs.get("logistics")
     if logistics is None:
         return None
-    evaluated = ctx.memo.get("logistics_eval")
+    evaluated = logistics_eval(ctx)
     if evaluated is not None and "delivered_at" in evaluated.columns:
         delivered = pd.to_datetime(evaluated["delivered_at"], utc=True, errors="coerce")
     else:

@@ -50,18 +50,21 @@ class RunContext:
     tabs: dict[str, TypedTab]  # by schema stem: "cases", "logistics", ...
     tab_errors: dict[str, str]
     log: Callable[[str], None]
-    memo: dict = field(default_factory=dict)
     services: Services = Services()
+    jobs: tuple[str, ...] = ()  # the jobs of this run: what a job may reuse, never in which order they ran
+    evaluations: dict = field(default_factory=dict)  # see :meth:`cached`
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.tz_name)
 
     def cached(self, name: str, compute: Callable[[], object]):
-        """Compute once per run (jobs share evaluations, e.g. rules and messages)."""
-        if name not in self.memo:
-            self.memo[name] = compute()
-        return self.memo[name]
+        """Compute once per run, whichever job asks first (jobs share evaluations, e.g. rules
+        and messages). Results never depend on job order: a job that reads another job's
+        evaluation asks for it through that job's function, declared in ``Job.uses``."""
+        if name not in self.evaluations:
+            self.evaluations[name] = compute()
+        return self.evaluations[name]
 
     def fmt(self, series: pd.Series) -> pd.Series:
         return format_timestamp(series, self.tz_name)
@@ -123,7 +126,8 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     rows = {stem: len(t.raw) for stem, t in tabs.items()}
     log("read " + ", ".join(f"{schemas[s].tab} {n} rows" for s, n in rows.items()))
     ctx = RunContext(now=now.astimezone(ZoneInfo(tz_name)), tz_name=tz_name, config=config, sheet=sheet,
-                     tabs=tabs, tab_errors=tab_errors, log=log, services=services or Services())
+                     tabs=tabs, tab_errors=tab_errors, log=log, services=services or Services(),
+                     jobs=tuple(job_names))
     outputs: dict[str, list[TabOutput]] = {}
     reports: dict[str, ReportTab] = {}  # by stem: tabs written whole (weekly_report)
     notes: list[str] = []
