@@ -84,7 +84,7 @@ def _ops_errors(d: dict, sheets: list[dict]) -> list[str]:
     """Problems in [scheduler], [audit], [report] and their per-spreadsheet overrides."""
     from .audit import audit_settings_from_mapping
     from .report.settings import report_settings_from_mapping
-    from .scheduler import schedule_settings_from_mapping
+    from .timetable import schedule_settings_from_mapping
 
     errors: list[str] = []
     for key in ("scheduler", "audit", "report"):
