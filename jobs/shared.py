@@ -6,6 +6,10 @@ import pandas as pd
 from sheets_automation.errors import ConfigError
 from sheets_automation.policy.calendar import WorkCalendar
 from sheets_automation.policy.settings import Policy, policy_from_mapping
+from sheets_automation.tracking.carriers import normalise_number, validate_number
+from sheets_automation.tracking.evaluate import evaluate_logistics
+from sheets_automation.tracking.factory import build_provider
+from sheets_automation.tracking.provider import Parcel
 from sheets_automation.tracking.settings import TrackingSettings, tracking_settings_from_mapping
 
 
@@ -53,9 +57,7 @@ def logistics_eval(ctx) -> pd.DataFrame | None:
     whichever job asks first), else None: the Logistics tab's written values stand."""
     if "tracking" not in ctx.jobs or "logistics" not in ctx.tabs:
         return None
-    from . import tracking
-
-    return tracking.evaluate(ctx)
+    return tracking_evaluation(ctx)
 
 
 def tracked_delivery(ctx) -> pd.Series | None:
@@ -151,3 +153,48 @@ def alert_with_other_findings(ev: pd.DataFrame) -> pd.Series:
         extra = [f"{i.rule} {i.cell}" for i in (issues or []) if i.severity == "error" and i.rule not in alert]
         out.append(f"{alert} (also {', '.join(dict.fromkeys(extra))})" if extra and alert else alert)
     return pd.Series(out, index=ev.index, dtype=object)
+
+
+# --------------------------------------------------------------------------- tracking (the tracking job, and
+# the rules and messages jobs when tracking is part of the same run)
+
+
+def open_provider(ctx, settings):
+    """The configured provider; the 17TRACK client keeps its state under data_dir/<spreadsheet>."""
+    return build_provider(settings, session=ctx.services.tracking_session, sleep=ctx.services.sleep,
+                          state_dir=ctx.config.data_dir / ctx.sheet.name, sheet=ctx.sheet.name)
+
+
+def tracking_results(ctx) -> dict:
+    """Provider results for every well-formed number on the Logistics tab (cached per run)."""
+    def build():
+        df = ctx.tabs["logistics"].df
+        settings = tracking_settings(ctx)
+        parcels, seen = [], set()
+        for number, carrier in zip(df["tracking_number"].astype(str), df["carrier"].astype(str)):
+            n = normalise_number(number)
+            if n and n not in seen and not validate_number(n, carrier or None):
+                seen.add(n)
+                parcels.append(Parcel(n, carrier.strip() or None))
+        if not parcels:
+            return {}
+        provider = open_provider(ctx, settings)
+        ctx.log(f"tracking {len(parcels)} parcels with {settings.provider} …")
+        try:
+            results = provider.track(parcels, ctx.now)
+        finally:
+            store = getattr(provider, "store", None)
+            if store is not None:
+                store.close()
+        for notice in getattr(provider, "notices", []):
+            ctx.log(f"tracking: {notice}")
+        return results
+    return ctx.cached("tracking_results", build)
+
+
+def tracking_evaluation(ctx) -> pd.DataFrame:
+    """The Logistics tab evaluated against this run's tracking results (computed once per run)."""
+    tab = ctx.tabs["logistics"]
+    return ctx.cached("logistics_eval", lambda: fold_parse_issues(evaluate_logistics(
+        tab.df, tracking_results(ctx), ctx.now, ctx.tz, tracking_settings(ctx), tab=tab.layout.title,
+        letters=tab.layout.letters), tab.issues, header_of=tab.layout.header))

@@ -7,15 +7,12 @@ scheduler read the clock.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
-from . import __version__, isotime
+from . import __version__
+from .cli_args import config_from_args, parse_now, sheets_named
 from .errors import ConfigError, SheetsAutomationError
-
-DEFAULT_CONFIG_NAMES = ("sheets-automation.toml", "config.toml")
 
 EPILOG = """\
 examples:
@@ -31,35 +28,6 @@ configuration: copy config.example.toml to sheets-automation.toml (found automat
 the current folder, or set SHEETS_AUTOMATION_CONFIG). Rule IDs (W1, S3, V2...) refer to
 the policy catalogue; every alert and Next action cites them.
 """
-
-
-def _parse_now(text: str | None) -> datetime:
-    if not text:
-        return datetime.now(timezone.utc)
-    value = isotime.parse(text, assume=None)
-    if value is None:
-        raise ConfigError(f"--now {text!r} is not ISO 8601; write it like 2025-03-09T00:00+08:00")
-    if value.tzinfo is None:
-        raise ConfigError(f"--now {text!r} has no time zone; add one, e.g. {text}+08:00")
-    return value
-
-
-def _load(args):
-    from .config import load_config, workbook_config
-
-    if getattr(args, "workbook", None):
-        return workbook_config(args.workbook, timezone=getattr(args, "timezone", None) or "Asia/Shanghai")
-    path = args.config or os.environ.get("SHEETS_AUTOMATION_CONFIG")
-    if not path:
-        path = next((n for n in DEFAULT_CONFIG_NAMES if Path(n).is_file()), None)
-    if not path:
-        raise ConfigError("no configuration: pass --workbook PATH for a local workbook, or --config PATH "
-                          "(copy config.example.toml to sheets-automation.toml and edit it)")
-    return load_config(path)
-
-
-def _sheets(config, name: str | None):
-    return [config.spreadsheet(name)] if name else list(config.spreadsheets)
 
 
 def _print_plan(result, out) -> None:
@@ -108,15 +76,15 @@ def cmd_run(args) -> int:
     from .jobs import JOBS, DEFAULT_ORDER
     from .runner import run_once
 
-    now = _parse_now(args.now)
+    now = parse_now(args.now)
     unknown = [j for j in args.jobs if j not in JOBS]
     if unknown:
         raise ConfigError(f"unknown job {unknown[0]!r}; jobs are: {', '.join(DEFAULT_ORDER)}")
     jobs = [j for j in DEFAULT_ORDER if j in args.jobs] if args.jobs else list(DEFAULT_ORDER)
-    config = _load(args)
+    config = config_from_args(args)
     log = (lambda s: None) if args.quiet else (lambda s: print(f"· {s}", file=sys.stderr))
     failed = False
-    for sheet in _sheets(config, args.sheet):
+    for sheet in sheets_named(config, args.sheet):
         if args.dry_run:
             result = run_once(open_backend(config, sheet), config, sheet, jobs, now, dry_run=True, log=log)
         else:  # holds the spreadsheet's lock; records the run and every cell written (audit trail)
@@ -148,9 +116,9 @@ def cmd_init(args) -> int:
     from .backends.factory import open_backend
     from .schema import SHIPPED, shipped_schemas
 
-    config = _load(args)
+    config = config_from_args(args)
     schemas = [shipped_schemas()[s] for s in SHIPPED]
-    for sheet in _sheets(config, args.sheet):
+    for sheet in sheets_named(config, args.sheet):
         backend = open_backend(config, sheet)
         done = backend.init_layout(schemas)
         print(f"{backend.label}: " + ("; ".join(done) if done else "already set up, nothing to do"))
@@ -160,7 +128,7 @@ def cmd_init(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import build_demo
 
-    now = _parse_now(args.now)
+    now = parse_now(args.now)
     path = build_demo(Path(args.dir), now, log=(lambda s: None) if args.quiet else (lambda s: print(f"· {s}", file=sys.stderr)))
     print(f"demo workbook: {path.resolve()}")
     print("open it in Excel or LibreOffice: the Alert cells are coloured (red overdue, orange due soon, "
