@@ -60,7 +60,7 @@ def evaluate_cases(cases: pd.DataFrame, *, now: datetime, tz: tzinfo, policy: Po
     findings = [*d.findings, v3, *w.findings, *_cashback_missing(v, cashback)]
     findings += _validation(cases, v, policy, positions_by_field(parse_issues, v.index))
     findings += parse_issue_findings(parse_issues, v.index, "cases")
-    findings += _status_lines(v)
+    findings += _status_lines(v, policy)
     c = combine(findings, v.index, tab=tab, letters=letters)
     situation = _situation(v, w, d.verifying, evidence_ok, policy.origin_country.upper())
     context = _context(cases, v, w.wid, w.end, d.expected, photos_needed, situation, policy)
@@ -71,26 +71,27 @@ def evaluate_cases(cases: pd.DataFrame, *, now: datetime, tz: tzinfo, policy: Po
     }, index=cases.index)
 
 
-def _status_lines(v: CaseView) -> list[Finding]:
+def _status_lines(v: CaseView, policy: Policy) -> list[Finding]:
     s = v.status
     return [
         Finding(s == "waiting_client", "yellow", "waiting for client", None, "status", "",
                 "Waiting for the client/customer (S1/S2 paused); follow up if no answer"),
         Finding(s == "waiting_carrier", "blue", "courier", None, "status", "", "Waiting for the courier"),
         Finding(s == "waiting_supplier", "blue", "supplier", None, "status", "", "Waiting for the supplier"),
-        *_approved_lines(v),
+        *_approved_lines(v, policy),
         Finding(s == "resolved", "green", "resolved", None, "status", ""),
         Finding(s == "rejected", "grey", "rejected", None, "status", ""),
         Finding(s == "closed", "grey", "closed", None, "status", ""),
     ]
 
 
-# Approved: what carrying out each resolution means, and the rule that times it.
+# Approved: what carrying out each resolution means, and the rule that times it (numbers are
+# the configured policy's, filled in by _approved_lines).
 APPROVED_STEPS = (
-    (("resend",), "reship", "Approved: reship from the Reships tab (S11: new tracking number within 48 h); "
+    (("resend",), "reship", "Approved: reship from the Reships tab (S11: new tracking number within {s11_hours:g} h); "
                             "set Status to resolved once it ships"),
     (("refund", "partial_refund", "return_refund"), "refund",
-     "Approved: refund the customer (S4: within 15 working days); set Status to resolved when paid"),
+     "Approved: refund the customer (S4: within {s4_refund_working_days} working days); set Status to resolved when paid"),
     (("exchange",), "exchange", "Approved: send the exchange (W6: one per order); set Status to resolved once it ships"),
     (("cancel", "change"), "change/cancel", "Approved: cancel or change the order (W1); set Status to resolved when done"),
     (("cashback",), "cashback", "Approved: pay it from the Cashback tab (S5: same working day); "
@@ -99,11 +100,12 @@ APPROVED_STEPS = (
 )
 
 
-def _approved_lines(v: CaseView) -> list[Finding]:
+def _approved_lines(v: CaseView, policy: Policy) -> list[Finding]:
     """An approved case still has work to do: say which, per requested resolution (blue)."""
     approved = v.status == "approved"
-    return [Finding(approved & isin(v.resolution, group), "blue", f"approved: {label}", None, "status", "", action)
-            for group, label, action in APPROVED_STEPS]
+    numbers = {"s11_hours": policy.s11_hours, "s4_refund_working_days": policy.s4_refund_working_days}
+    return [Finding(approved & isin(v.resolution, group), "blue", f"approved: {label}", None, "status", "",
+                    action.format(**numbers)) for group, label, action in APPROVED_STEPS]
 
 
 def _cashback_missing(v: CaseView, cashback: pd.DataFrame | None) -> list[Finding]:
