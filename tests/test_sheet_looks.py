@@ -4,6 +4,8 @@ never moved), a chart with straight lines over every category, one spelling per 
 and the detected carrier shown without touching the people's Carrier column."""
 from __future__ import annotations
 
+import json
+
 import openpyxl
 import pytest
 
@@ -200,3 +202,26 @@ def test_google_init_lays_out_created_tabs_and_adds_a_filter_to_peoples_tabs():
 
     api.calls.clear()
     assert backend.init_layout(schemas) == [] and api.writes == []  # idempotent
+
+
+def test_google_apply_creates_the_demo_tabs_laid_out_in_one_layout_write():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sheets_automation.demo import sample_plan
+
+    api = FakeSheetsAPI()
+    api.add_spreadsheet("sheet-a", "Client A", "Asia/Shanghai", {"Sheet1": []})
+    backend = open_google_backend("sheet-a", session=api.session(), sleep=lambda s: None)
+    backend.read()
+    plan = sample_plan(datetime(2025, 3, 9, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    result = backend.apply(plan)
+    assert result.appended == len(plan.appends)
+    book = api.spreadsheets["sheet-a"]
+    for title in ("Cases", "Logistics", "返现", "Reships"):
+        tab = book.by_title(title)
+        assert tab.frozen_rows == 1 and tab.basic_filter is not None and tab.column_pixels, title
+        assert api.grid("sheet-a", title)[0][1] in ("Alert", "提醒")
+    writes = [body for method, url, body in api.requests
+              if method == "POST" and url.endswith(":batchUpdate") and "/values:" not in url]
+    assert len(writes) == 1 and len(json.dumps(writes[0]).encode()) < 2 * 1024 * 1024
