@@ -225,3 +225,13 @@ def test_google_apply_creates_the_demo_tabs_laid_out_in_one_layout_write():
     writes = [body for method, url, body in api.requests
               if method == "POST" and url.endswith(":batchUpdate") and "/values:" not in url]
     assert len(writes) == 1 and len(json.dumps(writes[0]).encode()) < 2 * 1024 * 1024
+
+
+def test_a_row_a_person_made_taller_stays_as_tall(demo_copy):
+    wb = openpyxl.load_workbook(demo_copy)
+    wb["Cases"].row_dimensions[2].height = 200
+    wb.save(demo_copy)
+    assert main(["run", "--workbook", str(demo_copy), "--now", "2025-04-01T10:00+08:00", "-q"]) == 0
+    ws = openpyxl.load_workbook(demo_copy)["Cases"]
+    assert ws.row_dimensions[2].height == 200
+    assert any((ws.row_dimensions[r].height or 0) > LINE_POINTS for r in range(3, 30)), "other rows still fit their text"

@@ -93,15 +93,17 @@ def create_tab(wb, tab: NewTab):
 
 
 def fit_rows(ws, rows) -> None:
-    """Give ``rows`` the height their wrapped cells need (spreadsheet programs do not
-    re-measure rows when opening a file)."""
+    """Grow ``rows`` to the height their wrapped cells need (spreadsheet programs do not
+    re-measure rows when opening a file); a row a person made taller is never shrunk."""
     wrapped = [(column_index_from_string(letter), dim.width) for letter, dim in ws.column_dimensions.items()
                if dim.has_style and dim.alignment.wrap_text and dim.width]
     if not wrapped:
         return
     for row in rows:
         height = row_height((cell_text(ws.cell(row=row, column=c).value), w) for c, w in wrapped)
-        ws.row_dimensions[row].height = height
+        current = ws.row_dimensions[row].height if row in ws.row_dimensions else None
+        if height is not None and (current is None or current < height):
+            ws.row_dimensions[row].height = height
 
 
 def extend_filter(ws) -> None:
