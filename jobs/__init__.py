@@ -2,7 +2,9 @@
 
 Each job returns, per tab, the bot values it wants (:class:`~sheets_automation.writeplan.TabOutput`);
 the runner turns them into one batched write. Jobs share evaluations through
-``RunContext.cached`` (see :mod:`.shared`), so running several costs one evaluation each.
+``RunContext.cached`` (see :mod:`.shared`), so running several costs one evaluation each; a
+job that reads another's evaluation declares it in ``Job.uses`` and gets it whichever job
+runs first, so a run's result never depends on the order of its jobs.
 
 =========  ==================================================================  =====================
 job        what it writes                                                      rules
@@ -29,14 +31,16 @@ class Job:
     needs: tuple[str, ...]  # tab stems the job cannot run without
     run: Callable  # (RunContext) -> dict[stem, TabOutput]
     creates: Callable | None = None  # (RunContext) -> {stem: [row text by field]}: rows to add first
+    uses: tuple[str, ...] = ()  # jobs whose evaluation it reads when they are in the same run (any order)
 
 
 JOBS: dict[str, Job] = {
     "tracking": Job("tracking", "refresh parcels from the tracking provider and flag the Logistics tab (T1-T7, S7-S10, V4, V9)",
                     ("logistics",), tracking.run),
     "rules": Job("rules", "windows, deadlines, validation and alerts on Cases, Cashback, Reships (W, S, V, C rules)",
-                 ("cases",), rules.run, rules.creates),
-    "messages": Job("messages", "customer messages in the customer's language, hand edits kept", (), messages.run),
+                 ("cases",), rules.run, rules.creates, uses=("tracking",)),  # this run's tracked deliveries (W2, W3, W6)
+    "messages": Job("messages", "customer messages in the customer's language, hand edits kept", (), messages.run,
+                    uses=("tracking",)),  # this run's tracking status and detected carrier
     "report": Job("report", "weekly self-check on the Weekly report tab, with a chart (R1-R4)", ("cases",), report.run),
 }
 DEFAULT_ORDER = ("tracking", "rules", "messages", "report")

@@ -146,7 +146,7 @@ def _follow_up_dates(ctx, df: pd.DataFrame, last_at: pd.Series) -> tuple[list, l
 
 def _logistics(ctx, renderer, langs) -> tuple[TabOutput, list[str]]:
     df = ctx.tabs["logistics"].df
-    ev = ctx.memo.get("logistics_eval")
+    ev = shared.logistics_eval(ctx)
     status = ev["tracking_status"] if ev is not None else df["tracking_status"]
     carrier = ev["carrier_detected"] if ev is not None and "carrier_detected" in ev else df["carrier"]
     alert = ev["alert"] if ev is not None else df["alert"]

@@ -6,6 +6,10 @@ import pandas as pd
 from sheets_automation.errors import ConfigError
 from sheets_automation.policy.calendar import WorkCalendar
 from sheets_automation.policy.settings import Policy, policy_from_mapping
+from sheets_automation.tracking.carriers import normalise_number, validate_number
+from sheets_automation.tracking.evaluate import evaluate_logistics
+from sheets_automation.tracking.factory import build_provider
+from sheets_automation.tracking.provider import Parcel
 from sheets_automation.tracking.settings import TrackingSettings, tracking_settings_from_mapping
 
 
@@ -49,13 +53,21 @@ def opened_filled(ctx) -> pd.DataFrame:
     return ctx.cached("cases_opened", build)
 
 
+def logistics_eval(ctx) -> pd.DataFrame | None:
+    """This run's tracking evaluation when the tracking job is part of the run (computed once,
+    whichever job asks first), else None: the Logistics tab's written values stand."""
+    if "tracking" not in ctx.jobs or "logistics" not in ctx.tabs:
+        return None
+    return tracking_evaluation(ctx)
+
+
 def tracked_delivery(ctx) -> pd.Series | None:
     """Delivery times by tracking number: from this run's tracking evaluation when there is one,
     else from the Logistics tab's last written status (Delivered → Last event at)."""
     logistics = ctx.tabs.get("logistics")
     if logistics is None:
         return None
-    evaluated = ctx.memo.get("logistics_eval")
+    evaluated = logistics_eval(ctx)
     if evaluated is not None and "delivered_at" in evaluated.columns:
         delivered = pd.to_datetime(evaluated["delivered_at"], utc=True, errors="coerce")
     else:
@@ -159,24 +171,16 @@ def rules_of(issues: pd.Series) -> pd.Series:
     return issues.map(lambda items: " ".join(sorted({i.rule for i in items})) if isinstance(items, list) else "")
 
 
-def _row_of(cell: str) -> int | None:
-    """``"Logistics!K5"`` → 5 (row-level ``"Cases!5:5"`` → 5)."""
-    tail = cell.rsplit("!", 1)[-1].split(":")[0]
-    digits = "".join(ch for ch in tail if ch.isdigit())
-    return int(digits) if digits else None
-
-
 def fold_parse_issues(ev: pd.DataFrame, issues: list, *, header_of: dict[str, str]) -> pd.DataFrame:
     """Put the parser's findings (V1, V2, V5, V6) on their rows, for evaluations that do not
     take them: each one is cited in Next action, and a row whose alert is calmer than yellow
-    becomes "Needs input". ``header_of`` maps A1 column letters to header text."""
+    becomes "Needs input". ``header_of`` maps fields to header text."""
     from sheets_automation import colours
 
     by_row: dict[int, list] = {}
     for issue in issues:
-        row = _row_of(issue.cell)
-        if row is not None and row in ev.index:
-            by_row.setdefault(row, []).append(issue)
+        if issue.row in ev.index:
+            by_row.setdefault(issue.row, []).append(issue)
     if not by_row:
         return ev
     ev = ev.copy()
@@ -186,8 +190,8 @@ def fold_parse_issues(ev: pd.DataFrame, issues: list, *, header_of: dict[str, st
         current = ev.at[row, "next_action"] if "next_action" in ev.columns else ""
         ev.at[row, "next_action"] = f"{current} | {notes}" if current else notes
         if (ev.at[row, "alert_colour"] or "") in calm:
-            letter = "".join(ch for ch in found[0].cell.rsplit("!", 1)[-1] if ch.isalpha())
-            ev.at[row, "alert"] = colours.label("yellow", f"{found[0].rule} {header_of.get(letter, letter)}")
+            what = header_of.get(found[0].field, found[0].field or "row")
+            ev.at[row, "alert"] = colours.label("yellow", f"{found[0].rule} {what}")
             ev.at[row, "alert_colour"] = "yellow"
         ev.at[row, "issues"] = list(ev.at[row, "issues"] or []) + found
     return ev
@@ -208,3 +212,48 @@ def alert_with_other_findings(ev: pd.DataFrame) -> pd.Series:
             [f"also {', '.join(dict.fromkeys(extra))}"] if extra else [])
         out.append(f"{alert} ({'; '.join(parts)})" if parts and alert else alert)
     return pd.Series(out, index=ev.index, dtype=object)
+
+
+# --------------------------------------------------------------------------- tracking (the tracking job, and
+# the rules and messages jobs when tracking is part of the same run)
+
+
+def open_provider(ctx, settings):
+    """The configured provider; the 17TRACK client keeps its state under data_dir/<spreadsheet>."""
+    return build_provider(settings, session=ctx.services.tracking_session, sleep=ctx.services.sleep,
+                          state_dir=ctx.config.data_dir / ctx.sheet.name, sheet=ctx.sheet.name)
+
+
+def tracking_results(ctx) -> dict:
+    """Provider results for every well-formed number on the Logistics tab (cached per run)."""
+    def build():
+        df = ctx.tabs["logistics"].df
+        settings = tracking_settings(ctx)
+        parcels, seen = [], set()
+        for number, carrier in zip(df["tracking_number"].astype(str), df["carrier"].astype(str)):
+            n = normalise_number(number)
+            if n and n not in seen and not validate_number(n, carrier or None):
+                seen.add(n)
+                parcels.append(Parcel(n, carrier.strip() or None))
+        if not parcels:
+            return {}
+        provider = open_provider(ctx, settings)
+        ctx.log(f"tracking {len(parcels)} parcels with {settings.provider} …")
+        try:
+            results = provider.track(parcels, ctx.now)
+        finally:
+            store = getattr(provider, "store", None)
+            if store is not None:
+                store.close()
+        for notice in getattr(provider, "notices", []):
+            ctx.log(f"tracking: {notice}")
+        return results
+    return ctx.cached("tracking_results", build)
+
+
+def tracking_evaluation(ctx) -> pd.DataFrame:
+    """The Logistics tab evaluated against this run's tracking results (computed once per run)."""
+    tab = ctx.tabs["logistics"]
+    return ctx.cached("logistics_eval", lambda: fold_parse_issues(evaluate_logistics(
+        tab.df, tracking_results(ctx), ctx.now, ctx.tz, tracking_settings(ctx), tab=tab.layout.title,
+        letters=tab.layout.letters), tab.issues, header_of=tab.layout.header))

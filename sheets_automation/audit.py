@@ -44,6 +44,7 @@ from sqlalchemy.exc import ArgumentError
 from .backends.base import ReportTab
 from .backends.placement import describe
 from .errors import ConfigError
+from .isotime import parse, to_text
 from .schema import normalise_header, shipped_schemas
 from .state import fingerprint
 
@@ -169,11 +170,11 @@ class SheetState:
 
 
 def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return to_text(t, "seconds")
 
 
 def _dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+    return parse(text)
 
 
 def personal_headers() -> frozenset[str]:

@@ -7,15 +7,12 @@ scheduler read the clock.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
+from .cli_args import config_from_args, parse_now, sheets_named
 from .errors import ConfigError, SheetsAutomationError
-
-DEFAULT_CONFIG_NAMES = ("sheets-automation.toml", "config.toml")
 
 EPILOG = """\
 examples:
@@ -33,32 +30,6 @@ the policy catalogue; every alert and Next action cites them.
 """
 
 
-def _parse_now(text: str | None) -> datetime:
-    if not text:
-        return datetime.now(timezone.utc)
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(f"--now {text!r} is not ISO 8601; write it like 2025-03-09T00:00+08:00") from None
-    if value.tzinfo is None:
-        raise ConfigError(f"--now {text!r} has no time zone; add one, e.g. {text}+08:00")
-    return value
-
-
-def _load(args):
-    from .config import load_config, workbook_config
-
-    if getattr(args, "workbook", None):
-        return workbook_config(args.workbook, timezone=getattr(args, "timezone", None) or "Asia/Shanghai")
-    path = args.config or os.environ.get("SHEETS_AUTOMATION_CONFIG")
-    if not path:
-        path = next((n for n in DEFAULT_CONFIG_NAMES if Path(n).is_file()), None)
-    if not path:
-        raise ConfigError("no configuration: pass --workbook PATH for a local workbook, or --config PATH "
-                          "(copy config.example.toml to sheets-automation.toml and edit it)")
-    return load_config(path)
-
-
 def must_exist(config, sheet) -> None:
     """A workbook that is not there stops the command before anything is created."""
     if config.backend != "google" and not (sheet.workbook and Path(sheet.workbook).is_file()):
@@ -66,10 +37,6 @@ def must_exist(config, sheet) -> None:
 
         raise SpreadsheetAccessError(f"workbook {sheet.workbook} not found: check the path, or create one with "
                                      f"`sheets-automation init --workbook {sheet.workbook}`")
-
-
-def _sheets(config, name: str | None):
-    return [config.spreadsheet(name)] if name else list(config.spreadsheets)
 
 
 def _print_plan(result, out) -> None:
@@ -121,15 +88,15 @@ def cmd_run(args) -> int:
     from .jobs import JOBS, DEFAULT_ORDER
     from .runner import run_once
 
-    now = _parse_now(args.now)
+    now = parse_now(args.now)
     unknown = [j for j in args.jobs if j not in JOBS]
     if unknown:
         raise ConfigError(f"unknown job {unknown[0]!r}; jobs are: {', '.join(DEFAULT_ORDER)}")
     jobs = [j for j in DEFAULT_ORDER if j in args.jobs] if args.jobs else list(DEFAULT_ORDER)
-    config = _load(args)
+    config = config_from_args(args)
     log = (lambda s: None) if args.quiet else (lambda s: print(f"· {s}", file=sys.stderr))
     failed = False
-    sheets = _sheets(config, args.sheet)
+    sheets = sheets_named(config, args.sheet)
     for sheet in sheets:  # a run that cannot start creates nothing (no data folder, no lock)
         must_exist(config, sheet)
     for sheet in sheets:
@@ -164,9 +131,9 @@ def cmd_init(args) -> int:
     from .backends.factory import open_backend
     from .schema import SHIPPED, shipped_schemas
 
-    config = _load(args)
+    config = config_from_args(args)
     schemas = [shipped_schemas()[s] for s in SHIPPED]
-    for sheet in _sheets(config, args.sheet):
+    for sheet in sheets_named(config, args.sheet):
         backend = open_backend(config, sheet)
         done = backend.init_layout(schemas)
         print(f"{backend.label}: " + ("; ".join(done) if done else "already set up, nothing to do"))
@@ -176,7 +143,7 @@ def cmd_init(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import build_demo
 
-    now = _parse_now(args.now)
+    now = parse_now(args.now)
     path = build_demo(Path(args.dir), now, log=(lambda s: None) if args.quiet else (lambda s: print(f"· {s}", file=sys.stderr)))
     print(f"demo workbook: {path.resolve()}")
     print("open it in Excel or LibreOffice: the Alert cells are coloured (red overdue, orange due soon, "

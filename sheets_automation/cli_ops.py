@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime, timedelta, timezone
+from .cli_args import config_from_args, parse_now, sheets_named
 
 SCHEDULER_EPILOG = """\
 examples:
@@ -59,35 +60,19 @@ def add_commands(sub) -> None:
     r.set_defaults(func=cmd_report)
 
 
-def _config(args):
-    from .cli import _load
-
-    return _load(args)
-
-
-def _sheets(config, name):
-    return [config.spreadsheet(name)] if name else list(config.spreadsheets)
-
-
-def _parse_now(text):
-    from .cli import _parse_now
-
-    return _parse_now(text)
-
-
 def cmd_scheduler(args) -> int:
     from . import logs
     from .scheduler import SheetScheduler, install_signal_handlers
 
     logs.setup_logging(args.log_format, args.log_level)
-    config = _config(args)
+    config = config_from_args(args)
     if args.sheet:
         from dataclasses import replace
 
         config = replace(config, spreadsheets=(config.spreadsheet(args.sheet),))
     scheduler = SheetScheduler(config)
     if args.once_at or args.once:
-        at = _parse_now(args.once_at)
+        at = parse_now(args.once_at)
         n = scheduler.once(at)
         logs.event("once: done", due=n, failed=scheduler.failed)
         return 1 if scheduler.failed else 0  # so cron notices
@@ -134,12 +119,12 @@ def status_lines(config, now: datetime) -> list[str]:
 
 
 def cmd_status(args) -> int:
-    config = _config(args)
+    config = config_from_args(args)
     if args.sheet:
         from dataclasses import replace
 
         config = replace(config, spreadsheets=(config.spreadsheet(args.sheet),))
-    for line in status_lines(config, _parse_now(args.now)):
+    for line in status_lines(config, parse_now(args.now)):
         print(line)
     if config.distributed:
         for line in quota_lines(config):
@@ -171,7 +156,7 @@ def quota_lines(config) -> list[str]:
 def cmd_history(args) -> int:
     from .audit import AuditStore
 
-    config = _config(args)
+    config = config_from_args(args)
     entries = AuditStore.for_config(config).history(args.key, sheet=args.sheet)
     if not entries:
         print(f"no recorded changes for {args.key!r} in {config.data_dir}")
@@ -195,9 +180,9 @@ def cmd_report(args) -> int:
     from .runner import RunContext, load_tabs
     from .schema import shipped_schemas
 
-    config = _config(args)
-    now = _parse_now(args.now)
-    sheets = _sheets(config, args.sheet)
+    config = config_from_args(args)
+    now = parse_now(args.now)
+    sheets = sheets_named(config, args.sheet)
     if args.png and len(sheets) > 1:
         from .errors import ConfigError
 
@@ -249,7 +234,7 @@ def _distributed(args):
         from .errors import ConfigError
 
         raise ConfigError('distributed mode needs its extra: pip install "sheets-automation[distributed]"') from None
-    config = _config(args)
+    config = config_from_args(args)
     return config, make_app(config)
 
 

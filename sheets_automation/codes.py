@@ -1,6 +1,8 @@
-"""Countries (V6), currencies (V5) and languages, from Babel's CLDR data.
+"""Countries (V6), currencies (V5) and languages, from Babel's CLDR data: the one place
+the product looks codes up.
 
-Each normaliser turns what a person typed into a code, or '' when it is not one.
+Each normaliser turns what a person typed into a code, or '' when it is not one;
+:func:`country_codes` and :func:`currency_codes` are the sets of valid codes.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from babel import Locale
 from babel.numbers import list_currencies
 
 _NAME_LOCALES = ("en", "zh", "es", "fr", "de", "pt")
+_NOT_COUNTRIES = ("EU", "EZ", "UN", "QO", "XA", "XB", "ZZ")  # CLDR regions that are no country
 _EXTRA_COUNTRY_NAMES = {
     "usa": "US", "u.s.": "US", "u.s.a.": "US", "america": "US", "unitedstatesofamerica": "US",
     "uk": "GB", "england": "GB", "britain": "GB", "greatbritain": "GB", "美国": "US", "英国": "GB",
@@ -29,12 +32,18 @@ def _countries() -> dict[str, str]:
     table: dict[str, str] = {}
     for loc in _NAME_LOCALES:
         for code, name in Locale.parse(loc).territories.items():
-            if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"):
+            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
                 table.setdefault(_key(name), code)
                 table.setdefault(code.casefold(), code)
     for k, v in _EXTRA_COUNTRY_NAMES.items():
         table.setdefault(_key(k), v)
     return table
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """Every ISO 3166 alpha-2 code (``"DE" in country_codes()``)."""
+    return frozenset(_countries().values())
 
 
 def country_code(text: str) -> str:
@@ -43,7 +52,8 @@ def country_code(text: str) -> str:
 
 
 @cache
-def _currencies() -> frozenset[str]:
+def currency_codes() -> frozenset[str]:
+    """Every ISO 4217 code (``"EUR" in currency_codes()``)."""
     return frozenset(list_currencies())
 
 
@@ -58,7 +68,7 @@ def currency_code(text: str) -> str:
         return ""
     if t.casefold() in _CURRENCY_SIGNS:
         return _CURRENCY_SIGNS[t.casefold()]
-    return t.upper() if t.upper() in _currencies() else ""
+    return t.upper() if t.upper() in currency_codes() else ""
 
 
 @cache

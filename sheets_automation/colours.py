@@ -20,6 +20,10 @@ SEPARATOR = " · "
 # A second prefix for one meaning: a payment on hold waits for corrected input (yellow).
 HOLD = "Hold"
 EXTRA_PREFIXES = {HOLD: "yellow"}
+# Every label prefix and its colour, in rule order (the conditional-format rules a coloured
+# column gets on Google Sheets: one per entry).
+RULES: tuple[tuple[str, str], ...] = (*((prefix, name) for name, (prefix, _, _) in COLOURS.items()),
+                                      *EXTRA_PREFIXES.items())
 
 
 def label(colour: str, detail: str) -> str:

@@ -277,8 +277,6 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
         elif backend == "google":
             if not isinstance(sid, str) or not sid.strip():
                 errors.append(f"{p}spreadsheet_id: required with backend = \"google\" (the long id in the sheet's URL)")
-            elif "/" in sid:
-                sid = sid.split("/d/")[-1].split("/")[0] if "/d/" in sid else sid
         account = s.get("service_account", "")
         known = [k for k, _v in google.service_accounts]
         if account and (not isinstance(account, str) or account not in known):
@@ -287,8 +285,9 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
             account = ""
         target = (str(sid).strip() if backend == "google" else str(workbook.resolve()) if workbook else "")
         if target and target in targets:
-            errors.append(f"{p[:-1]}: {name!r} names the same spreadsheet as {targets[target]!r} "
-                          f"({'spreadsheet_id' if backend == 'google' else 'workbook'} {target}); keep one entry")
+            key = "spreadsheet_id" if backend == "google" else "workbook"
+            errors.append(f"{p}{key}: {name!r} names the same spreadsheet as {targets[target]!r} "
+                          f"({key} {target}); keep one entry per spreadsheet")
         elif target:
             targets[target] = name
         tz = s.get("timezone", "")
@@ -302,7 +301,6 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
                                         tracking=dict(s.get("tracking", {}) if isinstance(s.get("tracking", {}), dict) else {}),
                                         scheduler=_table(s, "scheduler"), report=_table(s, "report"),
                                         service_account=account))
-    errors += _same_target(sheets, backend)
     errors += _section_errors(d, raw_sheets)
     if errors:
         errors = list(dict.fromkeys(errors))
@@ -312,22 +310,6 @@ def config_from_dict(d: dict, source: str = "<dict>", base_dir: Path | None = No
                   policy=dict(policy), spreadsheets=tuple(sheets), source=source,
                   scheduler=_table(d, "scheduler"), audit=_table(d, "audit"), report=_table(d, "report"),
                   distributed=_table(d, "distributed"))
-
-
-def _same_target(sheets: list[SpreadsheetConfig], backend: str) -> list[str]:
-    """Two entries for one workbook (after ``~``, ``..`` and symlinks) or one spreadsheet id."""
-    seen: dict[str, int] = {}
-    errors = []
-    for i, s in enumerate(sheets):
-        if backend == "google":
-            target, key = s.spreadsheet_id, "spreadsheet_id"
-        else:
-            target, key = (str(s.workbook.resolve()) if s.workbook else ""), "workbook"
-        if target and target in seen:
-            errors.append(f"spreadsheets[{i}].{key}: the same {'spreadsheet' if backend == 'google' else 'workbook'} "
-                          f"as spreadsheets[{seen[target]}]; keep one entry per spreadsheet")
-        seen.setdefault(target, i)
-    return errors
 
 
 def _table(d: dict, key: str) -> dict:

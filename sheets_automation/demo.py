@@ -10,13 +10,15 @@ number). It writes through the backend port like any run.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from .backends.base import NewTab, RowAppend, WritePlan
-from .schema import SHIPPED, shipped_schemas
+from .appearance import new_tab
+from .backends.base import RowAppend, WritePlan
+from .schema import SHIPPED, TabSchema, shipped_schemas
 
 TZ = "Asia/Shanghai"
 ISSUES = ["not_shipped", "not_received", "stale_tracking", "customs_hold", "false_delivery", "damaged", "wrong_item",
@@ -168,18 +170,32 @@ def sample_rows(now: datetime, seed: int = 7) -> dict[str, list[dict[str, str]]]
     return {"cases": cases, "logistics": logistics, "cashback": cashback, "reships": reships}
 
 
+CHINESE_TABS = ("cashback",)  # shown with Chinese headers, to show header aliases
+
+
+def in_chinese(schema: TabSchema) -> TabSchema:
+    """``schema`` with its first Chinese alias as tab title and headers (English kept as aliases)."""
+    columns = tuple(replace(c, header=c.aliases[0], aliases=(c.header, *c.aliases[1:])) if c.aliases else c
+                    for c in schema.columns)
+    return replace(schema, tab=schema.aliases[0], aliases=(schema.tab, *schema.aliases[1:]), columns=columns)
+
+
+def demo_schemas() -> list[TabSchema]:
+    """The shipped schemas in tab order, the :data:`CHINESE_TABS` in Chinese."""
+    return [in_chinese(shipped_schemas()[s]) if s in CHINESE_TABS else shipped_schemas()[s] for s in SHIPPED]
+
+
 def sample_plan(now: datetime, seed: int = 7) -> WritePlan:
-    """The sample rows as a plan of new tabs and appended rows (the Cashback tab uses Chinese headers)."""
-    schemas = shipped_schemas()
+    """The sample rows as a plan of new tabs (laid out as ``init`` would) and appended rows
+    (the Cashback tab uses Chinese headers)."""
+    schemas = dict(zip(SHIPPED, demo_schemas()))
     plan = WritePlan()
     for stem, rows in sample_rows(now, seed).items():
         schema = schemas[stem]
-        chinese = stem == "cashback"
-        title = schema.aliases[0] if chinese else schema.tab
-        headers = {c.field: (c.aliases[0] if chinese and c.aliases else c.header) for c in schema.columns}
-        plan.new_tabs.append(NewTab(title=title, headers=tuple(headers.values())))
+        headers = {c.field: c.header for c in schema.columns}
+        plan.new_tabs.append(new_tab(schema))
         for row in rows:
-            plan.appends.append(RowAppend(tab=title, values=tuple((headers[f], v) for f, v in row.items() if v != "")))
+            plan.appends.append(RowAppend(tab=schema.tab, values=tuple((headers[f], v) for f, v in row.items() if v != "")))
     return plan
 
 
@@ -200,10 +216,9 @@ def build_demo(folder: Path, now: datetime, log: Callable[[str], None] = lambda 
     if path.exists():
         path.unlink()
     backend = WorkbookBackend(path)
-    backend.init_layout([shipped_schemas()["cases"]])  # Cases first; the other tabs come from the sample plan
+    backend.init_layout(demo_schemas())  # every tab as `init` lays it out (Cashback in Chinese)
     log("writing sample rows …")
     backend.apply(sample_plan(now))
-    backend.init_layout([shipped_schemas()[s] for s in SHIPPED])
     config = workbook_config(path, timezone=TZ, data_dir=folder / ".sheets-automation")
     store = AuditStore.in_dir(config.data_dir)
     for _ in range(4):

@@ -49,15 +49,33 @@ class Issue:
     """One finding about one cell or row, shown in the sheet, never raised.
 
     :param code: rule ID plus a kebab-case reason, e.g. ``"V2-unparseable-date"``.
-    :param cell: A1 address with the tab, e.g. ``"Cases!K17"`` (row-level: ``"Cases!17:17"``).
+    :param tab: the tab's title as written in the sheet.
+    :param row: the sheet row.
+    :param field: the schema field of the cell; None when the finding is about the whole row.
     :param message: one sentence for a person, naming the value and what is expected.
     :param severity: ``"error"`` (bad input, yellow) or ``"warning"`` (soft note).
+    :param column: the field's column letter in this sheet, for :attr:`cell`.
+
+    >>> Issue("V2-unparseable-date", "Cases", 17, "paid_at", "…", column="K").cell
+    'Cases!K17'
+    >>> Issue("S1-overdue", "Cases", 17, None, "…").cell
+    'Cases!17:17'
     """
 
     code: str
-    cell: str
+    tab: str
+    row: int
+    field: str | None
     message: str
     severity: str = "error"
+    column: str = ""
+
+    @property
+    def cell(self) -> str:
+        """The A1 address a person reads (``"Cases!K17"``; a whole row ``"Cases!17:17"``),
+        formatted here only."""
+        tab = self.tab if self.tab.replace(" ", "").isalnum() else f"'{self.tab}'"
+        return f"{tab}!{self.column}{self.row}" if self.column else f"{tab}!{self.row}:{self.row}"
 
     @property
     def rule(self) -> str:

@@ -55,20 +55,23 @@ class RunContext:
     tabs: dict[str, TypedTab]  # by schema stem: "cases", "logistics", ...
     tab_errors: dict[str, str]
     log: Callable[[str], None]
-    memo: dict = field(default_factory=dict)
     services: Services = Services()
     state: StateTab | None = None  # the hidden state tab as read (fingerprints, timelines)
     notes: list[str] = field(default_factory=list)  # for the run summary
+    jobs: tuple[str, ...] = ()  # the jobs of this run: what a job may reuse, never in which order they ran
+    evaluations: dict = field(default_factory=dict)  # see :meth:`cached`
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.tz_name)
 
     def cached(self, name: str, compute: Callable[[], object]):
-        """Compute once per run (jobs share evaluations, e.g. rules and messages)."""
-        if name not in self.memo:
-            self.memo[name] = compute()
-        return self.memo[name]
+        """Compute once per run, whichever job asks first (jobs share evaluations, e.g. rules
+        and messages). Results never depend on job order: a job that reads another job's
+        evaluation asks for it through that job's function, declared in ``Job.uses``."""
+        if name not in self.evaluations:
+            self.evaluations[name] = compute()
+        return self.evaluations[name]
 
     def fmt(self, series: pd.Series) -> pd.Series:
         return format_timestamp(series, self.tz_name)
@@ -135,7 +138,8 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     log("read " + ", ".join(f"{schemas[s].tab} {n} rows" for s, n in rows.items()))
     state = StateTab.from_grid(snapshot.grids.get(STATE_TAB))
     ctx = RunContext(now=now.astimezone(ZoneInfo(tz_name)), tz_name=tz_name, config=config, sheet=sheet,
-                     tabs=tabs, tab_errors=tab_errors, log=log, services=services or Services(), state=state)
+                     tabs=tabs, tab_errors=tab_errors, log=log, services=services or Services(), state=state,
+                     jobs=tuple(job_names))
     created = create_rows(ctx, [JOBS[n] for n in job_names], config.day_first)
     outputs: dict[str, list[TabOutput]] = {}
     reports: dict[str, ReportTab] = {}  # by stem: tabs written whole (weekly_report)

@@ -1,4 +1,4 @@
-"""``sheets-automation scheduler``: the long-running process, on the ``schedule`` library.
+"""``sheets-automation scheduler``: the long-running process.
 
 Default entries per spreadsheet, in merchant time (the spreadsheet's ``timezone``, else the
 config's)::
@@ -18,8 +18,8 @@ Behaviour worth knowing:
 * SIGTERM / SIGINT: the write in progress finishes, no new run starts, exit 0.
 * Each run holds the spreadsheet's file lock (:mod:`.locks`); a busy sheet is skipped with a
   message after ``lock_wait_seconds``.
-* ``schedule`` reads the host's clock and needs pytz for time zones, so its jobs here are
-  :class:`_ClockJob` s whose times come from an injected :class:`Clock` and :class:`Trigger`.
+* Slot times come from :class:`Trigger` in merchant time and an injected :class:`Clock`
+  (tests never wait); the loop is a list of :class:`_Slot` s, the earliest run first.
 """
 from __future__ import annotations
 
@@ -28,11 +28,9 @@ import secrets
 import signal
 import time as _time
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Protocol
 from zoneinfo import ZoneInfo
-
-import schedule
 
 from . import logs
 from .audit import AuditStore, RunRecord, SheetState, audit_settings_from_mapping, entries_from_result, log_tab
@@ -41,10 +39,8 @@ from .changes import settings_fingerprint, skip_reason, skippable, version_check
 from .config import Config, SpreadsheetConfig
 from .errors import ConfigError
 from .locks import RunDeferred, SheetBusyError, SheetLock, lock_place
+from .timetable import Entry, ScheduleSettings, Trigger, schedule_settings_from_mapping
 
-SCHEDULER_KEYS = {"enabled", "tracking_every_minutes", "rules_every_minutes", "cashback_check_at", "report_at",
-                  "make_up_missed", "lock_wait_seconds", "skip_unchanged", "max_skip_hours"}
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class Clock(Protocol):
@@ -61,127 +57,6 @@ class SystemClock:
 
     def sleep(self, seconds: float) -> None:
         _time.sleep(max(0.0, seconds))
-
-
-# --------------------------------------------------------------------------- when (pure)
-
-
-@dataclass(frozen=True, slots=True)
-class Trigger:
-    """Every ``every_minutes`` (wall-clock aligned), or at ``at`` daily / on ``weekday`` (0 = Monday)."""
-
-    every_minutes: int = 0
-    at: time | None = None
-    weekday: int | None = None
-
-    def _candidates(self, t: datetime, tz: ZoneInfo, step: int):
-        local = t.astimezone(tz).replace(tzinfo=None)
-        if self.every_minutes:
-            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-            n = int((local - midnight).total_seconds() // (60 * self.every_minutes))
-            base = midnight + timedelta(minutes=n * self.every_minutes)
-            for k in range(0, 2 * 1440 // self.every_minutes + 2):
-                yield (base + step * timedelta(minutes=k * self.every_minutes)).replace(tzinfo=tz)
-            return
-        day = local.replace(hour=self.at.hour, minute=self.at.minute, second=0, microsecond=0)
-        for k in range(0, 9):
-            c = day + step * timedelta(days=k)
-            if self.weekday is None or c.weekday() == self.weekday:
-                yield c.replace(tzinfo=tz)
-
-    def latest(self, t: datetime, tz: ZoneInfo) -> datetime:
-        """The last slot at or before ``t``."""
-        return next(c for c in self._candidates(t, tz, -1) if c <= t)
-
-    def next_after(self, t: datetime, tz: ZoneInfo) -> datetime:
-        """The first slot strictly after ``t``."""
-        return next(c for c in self._candidates(t, tz, +1) if c > t)
-
-    def describe(self) -> str:
-        if self.every_minutes:
-            return f"every {self.every_minutes} min"
-        day = "daily" if self.weekday is None else WEEKDAYS[self.weekday].capitalize()
-        return f"{day} {self.at.strftime('%H:%M')}"
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    name: str
-    jobs: tuple[str, ...]
-    trigger: Trigger
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleSettings:
-    enabled: bool = True
-    tracking_every_minutes: int = 60
-    rules_every_minutes: int = 10
-    cashback_check_at: time | None = time(18, 0)
-    report_at: tuple[int, time] | None = (0, time(9, 0))
-    make_up_missed: bool = True
-    lock_wait_seconds: float = 10.0
-    skip_unchanged: bool = True  # changes.py: skip rules runs on a sheet nothing changed
-    max_skip_hours: float = 6.0  # ... but read it in full at least this often
-
-    def entries(self, messages: bool = True) -> list[Entry]:
-        out = []
-        if not self.enabled:
-            return out
-        if self.tracking_every_minutes:
-            out.append(Entry("tracking", ("tracking",), Trigger(every_minutes=self.tracking_every_minutes)))
-        if self.rules_every_minutes:
-            out.append(Entry("rules", ("rules", "messages") if messages else ("rules",),
-                             Trigger(every_minutes=self.rules_every_minutes)))
-        if self.cashback_check_at:
-            out.append(Entry("cashback", ("rules",), Trigger(at=self.cashback_check_at)))
-        if self.report_at:
-            out.append(Entry("report", ("report",), Trigger(at=self.report_at[1], weekday=self.report_at[0])))
-        return out
-
-
-def _clock_time(text: str) -> time:
-    h, m = text.strip().split(":")
-    return time(int(h), int(m))
-
-
-def schedule_settings_from_mapping(d: dict, prefix: str = "scheduler") -> tuple[ScheduleSettings, list[str]]:
-    """Check ``[scheduler]`` (merged with a spreadsheet's overrides); every problem, by key."""
-    errors = [f"{prefix}.{k}: unknown key (allowed: {', '.join(sorted(SCHEDULER_KEYS))})"
-              for k in sorted(set(d) - SCHEDULER_KEYS)]
-    default = ScheduleSettings()
-    values = {}
-    for key in ("enabled", "make_up_missed", "skip_unchanged"):
-        if key in d and not isinstance(d[key], bool):
-            errors.append(f"{prefix}.{key}: must be true or false")
-        values[key] = d.get(key, getattr(default, key))
-    for key in ("tracking_every_minutes", "rules_every_minutes"):
-        v = d.get(key, getattr(default, key))
-        if not isinstance(v, int) or isinstance(v, bool) or not (v == 0 or (1 <= v <= 1440 and 1440 % v == 0)):
-            errors.append(f"{prefix}.{key}: must be 0 (off) or a whole number of minutes that divides a day "
-                          "(5, 10, 15, 30, 60, 120…)")
-        values[key] = v
-    at = d.get("cashback_check_at", "18:00")
-    try:
-        values["cashback_check_at"] = _clock_time(at) if at else None
-    except (ValueError, AttributeError):
-        errors.append(f"{prefix}.cashback_check_at: write a time like \"18:00\", or \"\" for off")
-    report = d.get("report_at", "monday 09:00")
-    try:
-        day, hhmm = str(report).split() if report else ("", "")
-        values["report_at"] = (WEEKDAYS.index(day.lower()), _clock_time(hhmm)) if report else None
-    except (ValueError, AttributeError):
-        errors.append(f"{prefix}.report_at: write a weekday and time like \"monday 09:00\", or \"\" for off")
-    wait = d.get("lock_wait_seconds", default.lock_wait_seconds)
-    if not isinstance(wait, (int, float)) or isinstance(wait, bool) or not 0 <= wait <= 600:
-        errors.append(f"{prefix}.lock_wait_seconds: must be a number of seconds from 0 to 600")
-    values["lock_wait_seconds"] = float(wait) if not errors else default.lock_wait_seconds
-    skip = d.get("max_skip_hours", default.max_skip_hours)
-    if not isinstance(skip, (int, float)) or isinstance(skip, bool) or not 0 < skip <= 168:
-        errors.append(f"{prefix}.max_skip_hours: must be a number of hours above 0, at most 168")
-    values["max_skip_hours"] = float(skip) if not errors else default.max_skip_hours
-    if errors:
-        return default, errors
-    return ScheduleSettings(**values), []
 
 
 def settings_for(config: Config, sheet: SpreadsheetConfig) -> ScheduleSettings:
@@ -285,24 +160,19 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
 # --------------------------------------------------------------------------- the loop
 
 
-class _ClockJob(schedule.Job):
-    """A ``schedule.Job`` timed by our :class:`Clock` and :class:`Trigger` in merchant time."""
+@dataclass
+class _Slot:
+    """One (spreadsheet, entry) in the loop: when it runs next, and what it runs."""
 
-    def __init__(self, engine: schedule.Scheduler, clock: Clock, trigger: Trigger, tz: ZoneInfo,
-                 func: Callable[[], None], label: str):
-        super().__init__(1, engine)
-        self.unit = "minutes"
-        self.job_func = func
-        self.clock, self.trigger, self.tz, self.label = clock, trigger, tz, label
-        self._schedule_next_run()
-        engine.jobs.append(self)
+    trigger: Trigger
+    tz: ZoneInfo
+    func: Callable[[], None]
+    label: str  # "sheet/entry"
+    next_run: datetime
 
-    @property
-    def should_run(self) -> bool:
-        return self.clock.now() >= self.next_run
-
-    def _schedule_next_run(self) -> None:
-        self.next_run = self.trigger.next_after(self.clock.now(), self.tz)
+    def run(self, now: datetime) -> None:
+        self.func()
+        self.next_run = self.trigger.next_after(max(now, self.next_run), self.tz)
 
     def __repr__(self) -> str:
         return f"<{self.label} {self.trigger.describe()}, next {self.next_run.isoformat()}>"
@@ -322,7 +192,7 @@ class SheetScheduler:
         self.max_sleep = max_sleep  # wake at least this often to notice a stop request
         self.stopping = False
         self.failed = 0  # runs that failed (an exception or a tab that could not be used)
-        self.engine = schedule.Scheduler()
+        self.slots: list[_Slot] = []
         self.plan = [(sheet, entry, merchant_tz(config, sheet), settings_for(config, sheet))
                      for sheet in config.spreadsheets
                      for entry in settings_for(config, sheet).entries(config.messages_enabled)]
@@ -408,14 +278,22 @@ class SheetScheduler:
         return len(due)
 
     def start(self) -> None:
-        """Register one schedule job per (spreadsheet, entry)."""
-        self.engine.clear()
-        for sheet, entry, tz, _s in self.plan:
-            _ClockJob(self.engine, self.clock, entry.trigger, tz,
-                      lambda s=sheet, e=entry: self.run_entry(s, e, "schedule"), f"{sheet.name}/{entry.name}")
+        """One slot per (spreadsheet, entry), each at its next time after now."""
+        now = self.clock.now()
+        self.slots = [_Slot(entry.trigger, tz, lambda s=sheet, e=entry: self.run_entry(s, e, "schedule"),
+                            f"{sheet.name}/{entry.name}", entry.trigger.next_after(now, tz))
+                      for sheet, entry, tz, _s in self.plan]
+
+    def run_pending(self) -> None:
+        """Run every slot whose time has come, earliest first."""
+        for slot in sorted(self.slots, key=lambda s: s.next_run):
+            now = self.clock.now()
+            if self.stopping or slot.next_run > now:
+                continue
+            slot.run(now)
 
     def next_runs(self) -> list[tuple[str, str, datetime]]:
-        return [(j.label.split("/")[0], j.label.split("/")[1], j.next_run) for j in self.engine.jobs]
+        return [(*slot.label.split("/", 1), slot.next_run) for slot in self.slots]
 
     def serve(self, until: datetime | None = None) -> int:
         """Make up missed runs, then run on time until :meth:`stop` (or ``until``, for tests). Returns 0."""
@@ -423,10 +301,10 @@ class SheetScheduler:
         self.make_up()
         self.start()
         while not self.stopping and (until is None or self.clock.now() < until):
-            self.engine.run_pending()
-            if self.stopping or not self.engine.jobs:
+            self.run_pending()
+            if self.stopping or not self.slots:
                 break
-            idle = (min(j.next_run for j in self.engine.jobs) - self.clock.now()).total_seconds()
+            idle = (min(s.next_run for s in self.slots) - self.clock.now()).total_seconds()
             self.clock.sleep(min(max(idle, 0.0), self.max_sleep))
         logs.event("scheduler stopped")
         return 0

@@ -17,7 +17,7 @@ from .errors import SchemaFileError
 OWNERS = ("client", "support", "bot")
 TYPES = ("text", "id", "timestamp", "number", "integer", "enum", "language", "country", "currency", "links")
 _COLUMN_KEYS = {"field", "header", "aliases", "owner", "type", "values", "required", "unique",
-                "fill_if_blank", "coloured", "volatile", "personal"}
+                "fill_if_blank", "coloured", "volatile", "personal", "wrap", "width"}
 _TAB_KEYS = {"tab", "aliases", "key", "id_prefix", "kind", "columns"}
 
 
@@ -42,6 +42,8 @@ class Column:
     coloured: bool = False  # the cell's fill carries the alert colour (policy colours)
     volatile: bool = False  # refreshed only when another bot cell of the row changes
     personal: bool = False  # personal data: never logged
+    wrap: bool = False  # long text: wrapped, top-aligned, in a wide column (how the tab looks)
+    width: int = 0  # typical length in characters; 0 = from the type (see :mod:`.appearance`)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -114,14 +116,17 @@ def _column_from_dict(d: object, source: str, index: int) -> Column:
     aliases = d.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise _fail(source, f"{where}.aliases", "must be a list of text")
+    width = d.get("width", 0)
+    if not isinstance(width, int) or isinstance(width, bool) or not 0 <= width <= 100:
+        raise _fail(source, f"{where}.width", "must be a whole number of characters from 0 to 100")
     flags = {}
-    for key in ("required", "unique", "fill_if_blank", "coloured", "volatile", "personal"):
+    for key in ("required", "unique", "fill_if_blank", "coloured", "volatile", "personal", "wrap"):
         value = d.get(key, False)
         if not isinstance(value, bool):
             raise _fail(source, f"{where}.{key}", "must be true or false")
         flags[key] = value
     return Column(field=d["field"], header=d["header"], type=d["type"], owner=d["owner"],
-                  aliases=tuple(aliases), values=tuple(values), **flags)
+                  aliases=tuple(aliases), values=tuple(values), width=width, **flags)
 
 
 def schema_from_dict(d: dict, source: str = "<dict>") -> TabSchema:
@@ -168,9 +173,11 @@ def schema_to_dict(schema: TabSchema) -> dict:
         cd = {"field": c.field, "header": c.header, "aliases": list(c.aliases), "owner": c.owner, "type": c.type}
         if c.values:
             cd["values"] = list(c.values)
-        for flag in ("required", "unique", "fill_if_blank", "coloured", "volatile", "personal"):
+        for flag in ("required", "unique", "fill_if_blank", "coloured", "volatile", "personal", "wrap"):
             if getattr(c, flag):
                 cd[flag] = True
+        if c.width:
+            cd["width"] = c.width
         cols.append(cd)
     out["columns"] = cols
     return out

@@ -41,9 +41,10 @@ class TabLayout:
     def letters(self) -> dict[str, str]:
         return {f: column_letter(c) for f, c in self.col.items()}
 
-    def a1(self, field_name: str, row: int) -> str:
-        title = self.title if self.title.replace(" ", "").isalnum() else f"'{self.title}'"
-        return f"{title}!{column_letter(self.col[field_name])}{row}" if field_name in self.col else f"{title}!{row}:{row}"
+    def issue(self, code: str, field: str, row: int, message: str) -> Issue:
+        """An :class:`Issue` about the cell of ``field`` on sheet row ``row`` of this tab."""
+        return Issue(code, self.title, row, field, message, column=column_letter(self.col[field]))
+
 
 
 def find_grid(snapshot: Snapshot, schema: TabSchema) -> Grid | None:
@@ -189,13 +190,13 @@ def type_frame(raw: pd.DataFrame, layout: TabLayout, tz_name: str, day_first: bo
         if c.type == "timestamp" and c.owner != "bot" and c.field in layout.col:
             values, late = _plausible(values, out, layout, now)
             out[c.field] = values
-            issues += [Issue("V2-implausible-date", layout.a1(c.field, row), f"{c.header} {note}; check the year")
+            issues += [layout.issue("V2-implausible-date", c.field, row, f"{c.header} {note}; check the year")
                        for row, note in late]
         if bad is not None and bad.any() and c.field in layout.col and c.owner != "bot":
             code, template = _TYPE_PROBLEMS[c.type]
             for row in bad.index[bad]:
                 v = s.at[row]
-                issues.append(Issue(code, layout.a1(c.field, row), template.format(
+                issues.append(layout.issue(code, c.field, row, template.format(
                     h=c.header, v=v[:60], number=_number_note(v) if c.type == "number" else "",
                     date=_date_note(v) if c.type == "timestamp" else "",
                     choices=", ".join(c.values[:8]) + (" …" if len(c.values) > 8 else ""))))
@@ -219,7 +220,7 @@ def duplicate_keys(raw: pd.DataFrame, layout: TabLayout) -> list[Issue]:
             for row in rows:
                 others = [str(r) for r in rows if r != row]
                 shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-                issues.append(Issue("V7-duplicate-key", layout.a1(c.field, row),
+                issues.append(layout.issue("V7-duplicate-key", c.field, row,
                                     f"{c.header} {value[:40]!r} is also in row{'s' if len(others) > 1 else ''} {shown}; "
                                     f"give each row its own {c.header} (clear it to get a new one)"))
     return issues

@@ -127,7 +127,8 @@ def test_a_header_problem_on_cases_rewrites_no_other_message_in_english(book, ca
     assert run(book, capsys)[0] == 0
     before = {(tab, r): read(book, tab, "Customer message", r) for tab in ("Cashback", "Reships") for r in (2, 3, 4)}
     wb = openpyxl.load_workbook(book)
-    wb["Cases"].cell(row=1, column=3).value = "Order number"  # Order ID is required: Cases cannot be used
+    headers = [c.value for c in wb["Cases"][1]]
+    wb["Cases"].cell(row=1, column=headers.index("Order ID") + 1).value = "Order number"  # required: Cases unusable
     wb.save(book)
     code = main(["run", "--workbook", str(book), "--now", "2025-03-20T10:00+08:00", "-q"])
     assert code == 1 and "missing column 'Order ID'" in capsys.readouterr().err

@@ -94,10 +94,11 @@ def test_missing_column_stops_that_tab_only(demo_copy, capsys):
     (["run", "--workbook", "x.xlsx", "--now", "yesterday"], "not ISO 8601"),
     (["run", "--workbook", "x.xlsx", "--now", "2025-03-01T10:00"], "has no time zone"),
     (["run", "nope", "--workbook", "x.xlsx"], "unknown job 'nope'"),
-    (["run", "--workbook", "/nonexistent/x.xlsx", "--now", NOW], "not found"),
+    (["run", "--workbook", "{tmp}/absent/x.xlsx", "--now", NOW], "not found"),
 ])
-def test_bad_input_gives_one_line_error_and_exit_1(args, message, capsys):
-    assert main(args) == 1
+def test_bad_input_gives_one_line_error_and_exit_1(args, message, capsys, tmp_path):
+    # {tmp}: a folder of this test's own, so no state from another run on the machine is read
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in args]) == 1
     err = capsys.readouterr().err
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and message in errors[0] and "Traceback" not in err

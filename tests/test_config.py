@@ -3,7 +3,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import requests
 
+from sheets_automation.backends.gsheets import open_google_backend
 from sheets_automation.config import config_from_dict, load_config, workbook_config
 from sheets_automation.errors import ConfigError
 
@@ -41,7 +43,10 @@ def test_google_backend_needs_spreadsheet_id_and_accepts_a_url():
         config_from_dict({"backend": "google", "spreadsheets": [{"name": "a"}]})
     cfg = config_from_dict({"backend": "google", "spreadsheets": [
         {"name": "a", "spreadsheet_id": "https://docs.google.com/spreadsheets/d/1AbCdEf/edit#gid=0"}]})
-    assert cfg.spreadsheets[0].spreadsheet_id == "1AbCdEf"
+    url = cfg.spreadsheets[0].spreadsheet_id
+    assert open_google_backend(url, session=requests.Session()).spreadsheet_id == "1AbCdEf"  # no call made
+    with pytest.raises(ConfigError, match="link without a spreadsheet"):
+        open_google_backend("https://docs.google.com/document/x", session=requests.Session())
 
 
 def test_per_spreadsheet_policy_overrides_the_top_level():

@@ -1,7 +1,5 @@
 """The distributed mode's parts on a real redis-server: lock, quota buckets, beat, bad input.
 (The whole thing with two worker processes: test_distributed_workers.py.)"""
-import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 
@@ -117,9 +115,9 @@ def test_config_refuses_a_spreadsheet_named_twice_or_an_unknown_service_account(
                                            {"name": "b", "spreadsheet_id": "X"},
                                            {"name": "c", "spreadsheet_id": "Y", "service_account": "sa9"}]})
     msg = str(exc.value)
-    assert "spreadsheets[1]: 'b' names the same spreadsheet as 'a'" in msg
+    assert "spreadsheets[1].spreadsheet_id: 'b' names the same spreadsheet as 'a'" in msg
     assert "spreadsheets[2].service_account: 'sa9' is not in [google.service_accounts] (have: sa1)" in msg
-    with pytest.raises(ConfigError, match="spreadsheets\\[1\\]: 'y' names the same spreadsheet as 'x'"):
+    with pytest.raises(ConfigError, match="spreadsheets\\[1\\].workbook: 'y' names the same spreadsheet as 'x'"):
         config_from_dict({"spreadsheets": [{"name": "x", "workbook": "a/../b.xlsx"}, {"name": "y", "workbook": "b.xlsx"}]},
                          base_dir=tmp_path)
     for key, value in (("lock_ttl_seconds", 1), ("broker_url", "http://x"), ("broker_url", "redis://:pw@h/0"),

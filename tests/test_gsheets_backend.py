@@ -140,13 +140,16 @@ def test_coloured_writes_add_alert_rules_once() -> None:
     backend.read()
     first = backend.apply(WritePlan(cells=[alert("CS-00001", 2)]))
     rules = api.sheet(SID, "Cases").conditional_formats
-    assert first.api_calls == 4 and len(rules) == len(colours.COLOURS)
+    assert first.api_calls == 4 and len(rules) == len(colours.RULES)
     red = next(r for r in rules if r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] == "Overdue")
     assert red["ranges"] == [{"startRowIndex": 1, "startColumnIndex": 3, "endColumnIndex": 4}]
     assert red["booleanRule"]["format"]["backgroundColor"]["red"] == pytest.approx(0xF4 / 255)
+    hold = next(r for r in rules if r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] == "Hold")
+    assert hold["booleanRule"]["format"] == {"backgroundColor": {"red": 1.0, "green": pytest.approx(0xF2 / 255),
+                                                                 "blue": pytest.approx(0xCC / 255)}}  # yellow
     backend.read()
     second = backend.apply(WritePlan(cells=[alert("CS-00002", 3)]))
-    assert second.api_calls == 3 and len(api.sheet(SID, "Cases").conditional_formats) == len(colours.COLOURS)
+    assert second.api_calls == 3 and len(api.sheet(SID, "Cases").conditional_formats) == len(colours.RULES)
 
 
 def test_new_tab_is_created_before_values_are_written_to_it() -> None:
@@ -290,7 +293,7 @@ def test_init_layout_builds_everything_then_is_idempotent() -> None:
     assert cases_tab.frozen_rows == 1 and book.by_title(STATE_TAB).hidden
     assert cases_tab.peek(1, 2)["dv"]["condition"]["type"] == "ONE_OF_LIST" and not cases_tab.peek(1, 2)["dv"]["strict"]
     assert {(p["range"]["startColumnIndex"], p["warningOnly"]) for p in cases_tab.protected_ranges} == {(3, True), (4, True)}
-    assert len(cases_tab.conditional_formats) == len(colours.COLOURS)
+    assert len(cases_tab.conditional_formats) == len(colours.RULES)
     assert "froze the header row of 售后" in lines and "protected 售后!Alert (warning only)" in lines
     assert api.grid(SID, "Logistics")[0][0] == shipped_schemas()["logistics"].headers[0]
 
@@ -364,7 +367,7 @@ def test_alert_rules_are_found_by_header_when_people_move_columns_meanwhile(edit
     api = fake()
     backend = backend_for(api)
     backend.init_layout([shipped_schemas()["cases"]])
-    assert len(api.sheet(SID, "Cases").conditional_formats) == len(colours.COLOURS)
+    assert len(api.sheet(SID, "Cases").conditional_formats) == len(colours.RULES)
     backend.read()
     moves = {"insert-column-before": lambda a: a.human_insert_columns("Cases", 2),
              "delete-column-before": lambda a: a._dimension(a.sheet(SID, "Cases"), "COLUMNS", 1, 2, insert=False),
@@ -373,7 +376,7 @@ def test_alert_rules_are_found_by_header_when_people_move_columns_meanwhile(edit
     result = backend.apply(WritePlan(cells=[alert("CS-00001", 2)]))
     rules = api.sheet(SID, "Cases").conditional_formats
     alert_col = api.grid(SID, "Cases")[0].index("Alert")
-    assert len(rules) == len(colours.COLOURS) and result.skipped == []
+    assert len(rules) == len(colours.RULES) and result.skipped == []
     assert {(r["ranges"][0]["startColumnIndex"], r["ranges"][0]["endColumnIndex"]) for r in rules} == {
         (alert_col, alert_col + 1)}
     assert column(api, "Alert")["CS-00001"] == "Overdue · S1 first reply"

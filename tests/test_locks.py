@@ -10,7 +10,8 @@ from sheets_automation.audit import AuditStore
 from sheets_automation.cli import main
 from sheets_automation.config import SpreadsheetConfig, workbook_config
 from sheets_automation.locks import SheetBusyError, SheetLock, lock_path, lock_place
-from sheets_automation.scheduler import Entry, SheetScheduler, Trigger
+from sheets_automation.scheduler import SheetScheduler
+from sheets_automation.timetable import Entry, Trigger
 from tests.test_scheduler import NOW, small_workbook
 
 HOLD = """

@@ -87,8 +87,9 @@ def test_v7_same_order_and_issue_open_twice():
 
 
 def test_parse_issues_are_folded_in_and_not_reported_twice():
-    bad = Issue("V2-unparseable-date", "Cases!J17", "Paid at '32/13/2025' is not a date")
-    out = evaluate([{**OK, "paid_at": ""}], [bad, Issue("V6-unknown-country", "Cases!F99", "nowhere")])
+    bad = Issue("V2-unparseable-date", "Cases", 17, "paid_at", "Paid at '32/13/2025' is not a date", column="J")
+    out = evaluate([{**OK, "paid_at": ""}], [bad, Issue("V6-unknown-country", "Cases", 99, "destination_country",
+                                                       "nowhere", column="F")])
     assert [(i.code, i.cell) for i in out.loc[17, "issues"]] == [("V2-unparseable-date", "Cases!J17")]
     assert out.loc[17, "alert"] == "Needs input · V2 Paid at"
     assert out.loc[17, "next_action"] == "V2-unparseable-date Cases!J17: Paid at '32/13/2025' is not a date"

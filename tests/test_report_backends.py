@@ -116,7 +116,9 @@ def test_google_report_adds_a_native_chart_once():
     added = add_chart_requests(api)
     assert len(added) == 1
     spec = added[0]["addChart"]["chart"]["spec"]["basicChart"]
-    assert spec["chartType"] == "LINE" and len(spec["series"]) == 4
+    assert spec["chartType"] == "LINE" and spec["lineSmoothing"] is False
+    # every category Total counts, "Other" included, and Total itself (columns B-F)
+    assert [s["series"]["sourceRange"]["sources"][0]["startColumnIndex"] for s in spec["series"]] == [1, 2, 3, 4, 5]
     grid = api.grid("sheet-a", "Weekly report")
     assert grid[3][:3] == ["Week starting", "Shipping", "Quality"]
     assert all(isinstance(v, (int, float)) for v in grid[15][1:6])  # RAW numbers, so the chart can plot them

@@ -16,7 +16,8 @@ from sheets_automation.backends.workbook import WorkbookBackend
 from sheets_automation.config import Config, SpreadsheetConfig, config_from_dict
 from sheets_automation.demo import sample_rows
 from sheets_automation.errors import ConfigError
-from sheets_automation.scheduler import SheetScheduler, Trigger, schedule_settings_from_mapping
+from sheets_automation.scheduler import SheetScheduler
+from sheets_automation.timetable import Trigger, schedule_settings_from_mapping
 from sheets_automation.schema import SHIPPED, shipped_schemas
 
 SH = ZoneInfo("Asia/Shanghai")

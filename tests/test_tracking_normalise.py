@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from sheets_automation.tracking.normalise import is_stopped, normalise_status, parse_time, parse_track_item
+from sheets_automation.isotime import parse_utc as parse_time
+from sheets_automation.tracking.normalise import is_stopped, normalise_status, parse_track_item
 from tests.fakes.seventeen_track import event, in_transit_item, track_item
 
 STATUS = [

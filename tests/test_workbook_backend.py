@@ -40,7 +40,7 @@ def test_init_creates_every_tab_and_is_idempotent(tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Cases", "Logistics", "Cashback", "Reships", "Weekly report", "_automation"]
     assert wb["Cases"].freeze_panes == "A2" and wb["_automation"].sheet_state == "hidden"
-    assert [c.value for c in wb["Cases"][1]][:3] == ["Case ID", "Opened at", "Order ID"]
+    assert [c.value for c in wb["Cases"][1]][:3] == ["Case ID", "Alert", "Opened at"]  # Alert beside the key
     assert any("not_received" in (dv.formula1 or "") for dv in wb["Cases"].data_validations.dataValidation)
     before = path.read_bytes()
     assert WorkbookBackend(path).init_layout(SCHEMAS) == []

@@ -90,12 +90,26 @@ class RowAppend:
 
 
 @dataclass(frozen=True, slots=True)
+class ColumnLook:
+    """How one column of a created tab looks: ``width`` in characters; ``wrap`` long text
+    (wrapped, top-aligned)."""
+
+    width: int
+    wrap: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class NewTab:
-    """A tab to create (the state tab on first run, or ``init``)."""
+    """A tab to create (the state tab on first run, or ``init``).
+
+    With ``looks`` (one per header, see :mod:`..appearance`) it is a tab for people: header
+    row bold and frozen, a filter over it, column widths, long text wrapped and top-aligned.
+    """
 
     title: str
     headers: tuple[str, ...]
     hidden: bool = False
+    looks: tuple[ColumnLook, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +134,7 @@ class ReportTab:
     rows: tuple[tuple[str | int | float, ...], ...]
     chart: ReportChart | None = None
     rule: str = ""
+    widths: tuple[int, ...] = ()  # column widths in characters, set where nobody set one
 
     def text_rows(self) -> tuple[tuple[str, ...], ...]:
         """The rows as a backend reads them back (numbers in shortest form, trailing blanks trimmed)."""

@@ -30,28 +30,30 @@ import gspread
 import requests
 from google.auth.exceptions import RefreshError
 from gspread.exceptions import APIError
-from gspread.utils import absolute_range_name
+from gspread.utils import (DateTimeOption, Dimension, ValueInputOption, ValueRenderOption, absolute_range_name,
+                           extract_id_from_url)
 
 from .. import __version__
+from ..appearance import new_tab
 from ..errors import ConfigError, CredentialsError
 from ..schema import TabSchema, normalise_header
 from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, Snapshot, WritePlan, trim_rows
 from .gsheets_auth import load_credentials
 from .gsheets_http import DEFAULT_MAX_RETRIES, RetryingHTTPClient, access_error, cell_text
 from .gsheets_requests import (NEW_TAB_ROWS, Cells, add_chart_request, add_tab_requests, alert_rule_requests,
-                               chunk_value_ranges, grow_requests, new_sheet_id, range_tab, report_range,
-                               value_ranges)
+                               basic_filter_request, chunk_value_ranges, column_width_requests, grow_requests,
+                               new_sheet_id, range_tab, report_range, value_ranges)
 from .placement import append_rows, place
 from .verify import repairs
 
 _SHEET_PROPS = "properties(sheetId,title,index,hidden,gridProperties)"
 META_FIELDS = f"properties(title,timeZone),sheets({_SHEET_PROPS},conditionalFormats(ranges,booleanRule/condition),charts/chartId)"
-LAYOUT_FIELDS = (f"sheets({_SHEET_PROPS},conditionalFormats,protectedRanges,"
+LAYOUT_FIELDS = (f"sheets({_SHEET_PROPS},conditionalFormats,protectedRanges,basicFilter/range,"
                  f"data/rowData/values(effectiveValue,dataValidation))")
 USER_AGENT = f"sheets-automation/{__version__} (gzip)"
 PROTECTION_NOTE = "Filled by sheets-automation: a hand edit here may be replaced on the next run"
-VALUE_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
-                "majorDimension": "ROWS"}
+VALUE_PARAMS = {"valueRenderOption": ValueRenderOption.unformatted, "dateTimeRenderOption": DateTimeOption.serial_number,
+                "majorDimension": Dimension.rows}
 
 
 @dataclass
@@ -238,7 +240,7 @@ class GoogleSheetsBackend:
         gone tab's writes are dropped (one line each), tabs grown, and the chunk sent once more."""
         calls = 0
         for chunk in chunk_value_ranges(data):
-            body = {"valueInputOption": "RAW", "data": chunk}
+            body = {"valueInputOption": ValueInputOption.raw, "data": chunk}
             try:
                 self._call(self.http.values_batch_update, self.spreadsheet_id, body, keep_400=True)
                 calls += 1
@@ -326,6 +328,7 @@ class GoogleSheetsBackend:
                 requests_.append({"addSheet": {"properties": {"sheetId": sid, "title": report.title,
                                                               "gridProperties": {"rowCount": rows,
                                                                                  "columnCount": cols}}}})
+                requests_ += column_width_requests(sid, report.widths)
                 meta[report.title] = TabMeta(sid, report.title, size=(rows, cols))
         for tab, size in need.items():  # values writes never grow a sheet: make room first
             if tab in meta:
@@ -366,11 +369,13 @@ class GoogleSheetsBackend:
             sheet = next((s for s in sheets if normalise_header(s["properties"].get("title", "")) in schema.names), None)
             if sheet is None:
                 sid = new_sheet_id(schema.tab, taken)
-                requests_ += add_tab_requests(NewTab(schema.tab, schema.headers), sid)
+                tab = new_tab(schema) if schema.kind != "report" else NewTab(schema.tab, ())
+                requests_ += add_tab_requests(tab, sid)
                 lines.append(f"created tab {schema.tab}" + (f" with {len(schema.headers)} headers" if schema.headers else ""))
                 sheet = {"properties": {"sheetId": sid, "title": schema.tab, "gridProperties": {"frozenRowCount": 1}},
+                         **({"basicFilter": {"range": {"sheetId": sid}}} if tab.looks else {}),
                          "data": [{"rowData": [{"values": [{"effectiveValue": {"stringValue": h}}
-                                                           for h in schema.headers]}]}]}
+                                                           for h in tab.headers]}]}]}
             requests_ += _tab_layout(schema, sheet, lines)
         if not any((s.get("properties") or {}).get("title") == STATE_TAB for s in sheets):
             requests_ += add_tab_requests(NewTab(STATE_TAB, STATE_HEADERS, hidden=True), new_sheet_id(STATE_TAB, taken))
@@ -397,6 +402,9 @@ def _tab_layout(schema: TabSchema, sheet: dict, lines: list[str]) -> list[dict]:
         out.append({"updateSheetProperties": {"properties": {"sheetId": sid, "gridProperties": {"frozenRowCount": 1}},
                                               "fields": "gridProperties.frozenRowCount"}})
         lines.append(f"froze the header row of {title}")
+    if header and "basicFilter" not in sheet:
+        out.append(basic_filter_request(sid))
+        lines.append(f"added a filter on {title}")
     for column in schema.columns:
         c = next((cols[n] for n in column.names if n in cols), None)
         if c is None:
@@ -436,8 +444,7 @@ def open_google_backend(spreadsheet_id: str, *, credentials_file: str | None = N
     when named (to check them and learn the service account's email for 403 hints).
     No network call is made here.
     """
-    if not spreadsheet_id or not spreadsheet_id.strip():
-        raise ConfigError("`spreadsheet_id` is empty: copy the ID from the sheet's URL (…/d/<ID>/edit) into the config")
+    spreadsheet_id = spreadsheet_key(spreadsheet_id)
     loaded = None
     if session is None or credentials_file or credentials_env:
         loaded = load_credentials(credentials_file, credentials_env)
@@ -447,4 +454,22 @@ def open_google_backend(spreadsheet_id: str, *, credentials_file: str | None = N
     # Google compresses replies only for a user agent that says "gzip" (plus Accept-Encoding,
     # which requests sends): an idle run's download shrinks several times.
     client.http_client.session.headers["User-Agent"] = USER_AGENT
-    return GoogleSheetsBackend(client, spreadsheet_id.strip(), account=loaded.account if loaded else None)
+    return GoogleSheetsBackend(client, spreadsheet_id, account=loaded.account if loaded else None)
+
+
+def spreadsheet_key(id_or_url: str) -> str:
+    """The spreadsheet's id, from the id itself or the sheet's whole URL (gspread's parser).
+
+    >>> spreadsheet_key("https://docs.google.com/spreadsheets/d/1AbCdEf/edit#gid=0"), spreadsheet_key(" 1AbCdEf ")
+    ('1AbCdEf', '1AbCdEf')
+    """
+    text = (id_or_url or "").strip()
+    if not text:
+        raise ConfigError("`spreadsheet_id` is empty: copy the ID from the sheet's URL (…/d/<ID>/edit) into the config")
+    if "/" not in text:
+        return text
+    try:
+        return extract_id_from_url(text)
+    except gspread.exceptions.NoValidUrlKeyFound:
+        raise ConfigError(f"`spreadsheet_id` {text[:60]!r} is a link without a spreadsheet in it: copy the "
+                          "sheet's URL (…/d/<ID>/edit) or just the ID into the config") from None

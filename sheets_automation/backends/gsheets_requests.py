@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any
+from typing import Any, Sequence
 
-from gspread.utils import absolute_range_name, rowcol_to_a1
+from gspread.utils import Dimension, absolute_range_name, convert_hex_to_colors_dict, rowcol_to_a1
 
 from .. import colours
 from .base import Grid, NewTab, ReportChart, ReportTab
@@ -21,6 +21,8 @@ NEW_TAB_ROWS = 1000
 """Rows of a tab we create, and the headroom added when a tab must grow."""
 CHUNK_BYTES = 2_000_000 - 4096
 """Largest values-write body we send (Google's advice: 2 MB, read as 2,000,000 bytes; 4 KB left for the envelope)."""
+
+PIXELS_PER_CHAR, PIXEL_PAD = 7, 10  # Arial 10 as Google draws it
 
 Cells = dict[str, list[tuple[int, int, str, str | None]]]  # {tab: [(row, col, value, colour)]}, 1-based
 
@@ -40,7 +42,7 @@ def value_ranges(cells: Cells) -> list[dict]:
                     prev = col
                     continue
                 a1 = rowcol_to_a1(row, start) + ("" if prev == start else ":" + rowcol_to_a1(row, prev))
-                data.append({"range": absolute_range_name(tab, a1), "majorDimension": "ROWS",
+                data.append({"range": absolute_range_name(tab, a1), "majorDimension": Dimension.rows,
                              "values": [[by_row[row][c] for c in range(start, prev + 1)]]})
                 if col is not None:
                     start = prev = col
@@ -82,7 +84,7 @@ def _split_rows(item: dict, limit: int) -> list[dict]:
     pieces, r = [], row0
     for rows in out:
         rng = f"{title}!{col0}{r}:{col1}{r + len(rows) - 1}"
-        pieces.append({"range": rng, "majorDimension": "ROWS", "values": rows})
+        pieces.append({"range": rng, "majorDimension": Dimension.rows, "values": rows})
         r += len(rows)
     return pieces
 
@@ -118,21 +120,17 @@ def grow_requests(sheet_id: int, have: tuple[int, int], need: tuple[int, int]) -
     return out
 
 
-def _rgb(colour: str) -> dict[str, float]:
-    hex_ = colours.rgb(colour)
-    return {k: int(hex_[i:i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
-
-
 def alert_rule_requests(sheet_id: int, col0: int, present: set[str]) -> list[dict]:
-    """One TEXT_STARTS_WITH rule per policy colour missing on 0-based column ``col0`` (rows 2+)."""
+    """One TEXT_STARTS_WITH rule per label prefix (``colours.RULES``: the six colours and
+    "Hold") missing on 0-based column ``col0`` (rows 2+)."""
     out = []
-    for index, (name, (prefix, _hex, _meaning)) in enumerate(colours.COLOURS.items()):
+    for index, (prefix, name) in enumerate(colours.RULES):
         if prefix in present:
             continue
         out.append({"addConditionalFormatRule": {"index": index, "rule": {
             "ranges": [{"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": col0, "endColumnIndex": col0 + 1}],
             "booleanRule": {"condition": {"type": "TEXT_STARTS_WITH", "values": [{"userEnteredValue": prefix}]},
-                            "format": {"backgroundColor": _rgb(name)}}}}})
+                            "format": {"backgroundColor": convert_hex_to_colors_dict(colours.rgb(name))}}}}})
     return out
 
 
@@ -144,7 +142,7 @@ def report_range(report: ReportTab, old: Grid | None) -> dict:
     values = [[(row[c] if c < len(row) else "") for c in range(width)]
               for row in (list(report.rows) + [()] * (height - len(report.rows)))]
     return {"range": absolute_range_name(report.title, f"A1:{rowcol_to_a1(height, width)}"),
-            "majorDimension": "ROWS", "values": values}
+            "majorDimension": Dimension.rows, "values": values}
 
 
 def add_chart_request(sheet_id: int, chart: ReportChart) -> dict:
@@ -155,7 +153,7 @@ def add_chart_request(sheet_id: int, chart: ReportChart) -> dict:
                                              "endColumnIndex": col}]}}
     return {"addChart": {"chart": {
         "spec": {"title": chart.title, "basicChart": {
-            "chartType": "LINE", "legendPosition": "BOTTOM_LEGEND", "headerCount": 1,
+            "chartType": "LINE", "legendPosition": "BOTTOM_LEGEND", "headerCount": 1, "lineSmoothing": False,
             "axis": [{"position": "BOTTOM_AXIS", "title": "Week"}, {"position": "LEFT_AXIS", "title": "Cases"}],
             "domains": [{"domain": source(chart.x_col, chart.header_row)}],
             "series": [{"series": source(c, chart.header_row), "targetAxis": "LEFT_AXIS"} for c in chart.y_cols]}},
@@ -173,12 +171,52 @@ def new_sheet_id(title: str, taken: set[int]) -> int:
 
 
 def add_tab_requests(tab: NewTab, sheet_id: int, rows: int = NEW_TAB_ROWS) -> list[dict]:
-    """``addSheet`` (header row frozen, ``rows`` rows) plus its header texts."""
+    """``addSheet`` (header row frozen, ``rows`` rows) plus its header texts; with looks, also
+    the layout for people (:func:`people_layout_requests`)."""
     grid = {"rowCount": max(rows, NEW_TAB_ROWS), "columnCount": max(26, len(tab.headers)), "frozenRowCount": 1}
     props: dict[str, Any] = {"sheetId": sheet_id, "title": tab.title, "gridProperties": grid}
     if tab.hidden:
         props["hidden"] = True
+    bold = {"userEnteredFormat": {"textFormat": {"bold": True}}} if tab.looks else {}
     return [{"addSheet": {"properties": props}},
             {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                             "fields": "userEnteredValue",
-                             "rows": [{"values": [{"userEnteredValue": {"stringValue": h}} for h in tab.headers]}]}}]
+                             "fields": "userEnteredValue" + (",userEnteredFormat.textFormat.bold" if tab.looks else ""),
+                             "rows": [{"values": [{"userEnteredValue": {"stringValue": h}, **bold}
+                                                  for h in tab.headers]}]}},
+            *people_layout_requests(tab, sheet_id)]
+
+
+def column_width_requests(sheet_id: int, widths: Sequence[int]) -> list[dict]:
+    """``updateDimensionProperties``: one per run of adjacent columns of equal width (characters)."""
+    out: list[dict] = []
+    start = 0
+    for i in range(1, len(widths) + 1):
+        if i < len(widths) and widths[i] == widths[start]:
+            continue
+        out.append({"updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": Dimension.cols, "startIndex": start, "endIndex": i},
+            "properties": {"pixelSize": widths[start] * PIXELS_PER_CHAR + PIXEL_PAD}, "fields": "pixelSize"}})
+        start = i
+    return out
+
+
+def basic_filter_request(sheet_id: int) -> dict:
+    """A filter over the whole tab (it grows with the rows people and the automation add)."""
+    return {"setBasicFilter": {"filter": {"range": {"sheetId": sheet_id}}}}
+
+
+def people_layout_requests(tab: NewTab, sheet_id: int) -> list[dict]:
+    """A created tab laid out for people: a filter, column widths, every cell top-aligned and
+    long-text columns wrapped (formats stay on the cells, so later values keep them)."""
+    if not tab.looks:
+        return []
+    out = [basic_filter_request(sheet_id), *column_width_requests(sheet_id, [look.width for look in tab.looks]),
+           {"repeatCell": {"range": {"sheetId": sheet_id, "startRowIndex": 1},
+                           "cell": {"userEnteredFormat": {"verticalAlignment": "TOP"}},
+                           "fields": "userEnteredFormat.verticalAlignment"}}]
+    for col, look in enumerate(tab.looks):
+        if look.wrap:
+            out.append({"repeatCell": {
+                "range": {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": col, "endColumnIndex": col + 1},
+                "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP"}}, "fields": "userEnteredFormat.wrapStrategy"}})
+    return out

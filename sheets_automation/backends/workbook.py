@@ -26,6 +26,7 @@ from zipfile import BadZipFile
 
 
 from .. import colours as colour_code
+from ..appearance import new_tab
 from ..errors import SpreadsheetAccessError
 from ..schema import TabSchema, normalise_header
 from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, ReportTab, RowAppend, Snapshot, WritePlan
@@ -34,13 +35,6 @@ from .workbook_read import CalamineError, has_rich_text, read_grids
 from .workbook_save import atomic_save, check_writable, real_path, remove_stale_temp_files
 
 BOT_HEADER_FILL = "EFEFEF"  # header cells of columns the automation fills
-
-
-def set_text(cell, text: str) -> None:
-    """Store ``text`` as a string even when it looks like a formula (``=HYPERLINK(...)``)."""
-    cell.value = text if text != "" else None
-    if text.startswith("="):
-        cell.data_type = "s"
 
 
 class WorkbookBackend:
@@ -122,6 +116,7 @@ class WorkbookBackend:
         from openpyxl.styles import PatternFill
 
         from .workbook_formulas import cached_formula_values
+        from .workbook_looks import create_tab, extend_filter, fit_rows, put
         self._check_unlocked()
         check_writable(self.path)
         self._remove_stale_temp_files()
@@ -131,10 +126,7 @@ class WorkbookBackend:
         cached = cached_formula_values(wb, self.path)
         for tab in plan.new_tabs:
             if tab.title not in wb.sheetnames:
-                ws = wb.create_sheet(tab.title)
-                ws.append(list(tab.headers))
-                if tab.hidden:
-                    ws.sheet_state = "hidden"
+                create_tab(wb, tab)
                 fresh[tab.title] = Grid(title=tab.title, rows=(tuple(tab.headers),) if tab.headers else ())
         placed = place(plan, fresh)
         fills: dict = {}
@@ -142,8 +134,7 @@ class WorkbookBackend:
         for tab, cells in placed.cells.items():
             ws = wb[tab]
             for row, col, value, colour in cells:
-                cell = ws.cell(row=row, column=col)
-                set_text(cell, value)
+                cell = put(ws, row, col, value)
                 if colour:
                     if colour not in fills:  # one fill object per colour, shared by its cells
                         fills[colour] = PatternFill("solid", start_color=colour_code.rgb(colour),
@@ -153,16 +144,24 @@ class WorkbookBackend:
                     cell.fill = PatternFill()
                 result.written += 1
         appended_rows: set[tuple[str, int]] = set()
-        for tab, cells in append_rows(replace(plan, appends=not_yet_appended(plan, fresh)), fresh).items():
+        appended = append_rows(replace(plan, appends=not_yet_appended(plan, fresh)), fresh)
+        for tab, cells in appended.items():
             ws = wb[tab]
             for row, col, value, colour in cells:
-                set_text(ws.cell(row=row, column=col), value)
+                cell = put(ws, row, col, value)
                 if colour:
                     if ("append", colour) not in fills:
                         fills["append", colour] = PatternFill("solid", start_color=colour_code.rgb(colour))
-                    ws.cell(row=row, column=col).fill = fills["append", colour]
+                    cell.fill = fills["append", colour]
                 appended_rows.add((tab, row))
+            extend_filter(ws)
         result.appended = len(appended_rows)
+        touched: dict[str, set[int]] = {}
+        for source in (placed.cells, appended):
+            for tab, cells in source.items():
+                touched.setdefault(tab, set()).update(row for row, *_ in cells)
+        for tab, rows in touched.items():
+            fit_rows(wb[tab], sorted(rows))
         for report in plan.reports:
             write_report(wb, report)
         if result.written or result.appended or plan.new_tabs or plan.reports:
@@ -188,10 +187,11 @@ class WorkbookBackend:
     def init_layout(self, schemas: Sequence[TabSchema]) -> list[str]:
         from openpyxl import Workbook
         from openpyxl.comments import Comment
-        from openpyxl.styles import Font, PatternFill
+        from openpyxl.styles import PatternFill
         from openpyxl.worksheet.datavalidation import DataValidation
 
         from .workbook_formulas import cached_formula_values
+        from .workbook_looks import create_tab, people_view
 
         done: list[str] = []
         if self.path.exists():
@@ -212,19 +212,20 @@ class WorkbookBackend:
 
         snapshot = Snapshot(grids=existing)
         for schema in schemas:
-            if find_grid(snapshot, schema) is not None:
+            found = find_grid(snapshot, schema)
+            if found is not None:
+                if schema.kind != "report":
+                    done += people_view(wb[found.title])
                 continue
-            ws = wb.create_sheet(schema.tab)
             if schema.kind == "report":
+                wb.create_sheet(schema.tab)
                 done.append(f"added tab {schema.tab!r}")
                 continue
-            ws.append(list(schema.headers))
-            ws.freeze_panes = "A2"
-            for i, col in enumerate(schema.columns, start=1):
-                cell = ws.cell(row=1, column=i)
-                cell.font = Font(bold=True)
-                letter = cell.column_letter
-                ws.column_dimensions[letter].width = max(12, min(40, len(col.header) + 4))
+            tab = new_tab(schema)
+            ws = create_tab(wb, tab)
+            by_header = {c.header: c for c in schema.columns}
+            for i, header in enumerate(tab.headers, start=1):
+                col, cell = by_header[header], ws.cell(row=1, column=i)
                 if col.owner == "bot" and not col.fill_if_blank:
                     cell.fill = PatternFill("solid", start_color=BOT_HEADER_FILL, end_color=BOT_HEADER_FILL)
                     cell.comment = Comment("Filled by sheets-automation. If you type here, the automation "
@@ -232,10 +233,10 @@ class WorkbookBackend:
                 if col.type == "enum":
                     dv = DataValidation(type="list", formula1='"' + ",".join(col.values) + '"', allow_blank=True,
                                         showErrorMessage=False)
-                    dv.add(f"{letter}2:{letter}10000")
+                    dv.add(f"{cell.column_letter}2:{cell.column_letter}10000")
                     ws.add_data_validation(dv)
             done.append(f"added tab {schema.tab!r} with {len(schema.columns)} headers, frozen header row, "
-                        "dropdowns on choice columns")
+                        "a filter, dropdowns on choice columns")
         if STATE_TAB not in wb.sheetnames:
             ws = wb.create_sheet(STATE_TAB)
             ws.append(list(STATE_HEADERS))
@@ -280,7 +281,12 @@ def write_report(wb, report: ReportTab) -> None:
     from openpyxl.chart import LineChart, Reference
     from openpyxl.utils import get_column_letter
 
+    from .workbook_looks import set_text
+
     ws = wb[report.title] if report.title in wb.sheetnames else wb.create_sheet(report.title)
+    for i, width in enumerate(report.widths, start=1):  # only where nobody set a width
+        if get_column_letter(i) not in ws.column_dimensions:
+            ws.column_dimensions[get_column_letter(i)].width = width
     if ws.max_row:
         ws.delete_rows(1, ws.max_row)
     for r, row in enumerate(report.rows, start=1):
@@ -297,5 +303,7 @@ def write_report(wb, report: ReportTab) -> None:
     chart.height, chart.width = 8, 18
     for col in spec.y_cols:
         chart.add_data(Reference(ws, min_col=col, min_row=spec.header_row, max_row=spec.last_row), titles_from_data=True)
+    for series in chart.series:
+        series.smooth = False  # straight lines between weekly counts, never overshooting them
     chart.set_categories(Reference(ws, min_col=spec.x_col, min_row=spec.header_row + 1, max_row=spec.last_row))
     ws.add_chart(chart, f"{get_column_letter(spec.anchor[1])}{spec.anchor[0]}")

@@ -7,6 +7,7 @@ the last counted working day, in the time zone of the start.
 
 Example::
 
+    >>> from zoneinfo import ZoneInfo
     >>> cal = WorkCalendar("CN")
     >>> cal.add_working_days(datetime(2025, 1, 24, 10, tzinfo=ZoneInfo("Asia/Shanghai")), 2)
     datetime.datetime(2025, 1, 27, 18, 0, tzinfo=zoneinfo.ZoneInfo(key='Asia/Shanghai'))

@@ -68,9 +68,9 @@ def evaluate_cases(cases: pd.DataFrame, *, now: datetime, tz: tzinfo, policy: Po
                            clocks=sla_clocks(lines, v.opened, calendar), approved_at=approved)
     # within one colour the rule findings come first, the generic status line last
     findings = [*d.findings, v3, *w.findings, *_cashback_missing(v, cashback)]
-    findings += _validation(cases, v, policy, positions_by_field(parse_issues, v.index, letters))
-    findings += parse_issue_findings(parse_issues, v.index, letters, "cases")
-    findings += _status_lines(v)
+    findings += _validation(cases, v, policy, positions_by_field(parse_issues, v.index))
+    findings += parse_issue_findings(parse_issues, v.index, "cases")
+    findings += _status_lines(v, policy)
     c = combine(findings, v.index, tab=tab, letters=letters)
     situation = _situation(v, w, d.verifying, evidence_ok, policy.origin_country.upper())
     ship_by = _ship_by(v, reship_requested, policy)
@@ -121,26 +121,27 @@ def _ship_by(v: CaseView, reship_requested: pd.Series | None, p: Policy) -> pd.S
     return add_hours(requested, p.s11_hours)
 
 
-def _status_lines(v: CaseView) -> list[Finding]:
+def _status_lines(v: CaseView, policy: Policy) -> list[Finding]:
     s = v.status
     return [
         Finding(s == "waiting_client", "yellow", "waiting for client", None, "status", "",
                 "Waiting for the client/customer (S1/S2 paused); follow up if no answer"),
         Finding(s == "waiting_carrier", "blue", "courier", None, "status", "", "Waiting for the courier"),
         Finding(s == "waiting_supplier", "blue", "supplier", None, "status", "", "Waiting for the supplier"),
-        *_approved_lines(v),
+        *_approved_lines(v, policy),
         Finding(s == "resolved", "green", "resolved", None, "status", ""),
         Finding(s == "rejected", "grey", "rejected", None, "status", ""),
         Finding(s == "closed", "grey", "closed", None, "status", ""),
     ]
 
 
-# Approved: what carrying out each resolution means, and the rule that times it.
+# Approved: what carrying out each resolution means, and the rule that times it (numbers are
+# the configured policy's, filled in by _approved_lines).
 APPROVED_STEPS = (
-    (("resend",), "reship", "Approved: reship from the Reships tab (S11: new tracking number within 48 h); "
+    (("resend",), "reship", "Approved: reship from the Reships tab (S11: new tracking number within {s11_hours:g} h); "
                             "set Status to resolved once it ships"),
     (("refund", "partial_refund", "return_refund"), "refund",
-     "Approved: refund the customer (S4: within 15 working days); set Status to resolved when paid"),
+     "Approved: refund the customer (S4: within {s4_refund_working_days} working days); set Status to resolved when paid"),
     (("exchange",), "exchange", "Approved: send the exchange (W6: one per order); set Status to resolved once it ships"),
     (("cancel", "change"), "change/cancel", "Approved: cancel or change the order (W1); set Status to resolved when done"),
     (("cashback",), "cashback", "Approved: pay it from the Cashback tab (S5: same working day); "
@@ -149,11 +150,12 @@ APPROVED_STEPS = (
 )
 
 
-def _approved_lines(v: CaseView) -> list[Finding]:
+def _approved_lines(v: CaseView, policy: Policy) -> list[Finding]:
     """An approved case still has work to do: say which, per requested resolution (blue)."""
     approved = v.status == "approved"
-    return [Finding(approved & isin(v.resolution, group), "blue", f"approved: {label}", None, "status", "", action)
-            for group, label, action in APPROVED_STEPS]
+    numbers = {"s11_hours": policy.s11_hours, "s4_refund_working_days": policy.s4_refund_working_days}
+    return [Finding(approved & isin(v.resolution, group), "blue", f"approved: {label}", None, "status", "",
+                    action.format(**numbers)) for group, label, action in APPROVED_STEPS]
 
 
 def _cashback_missing(v: CaseView, cashback: pd.DataFrame | None) -> list[Finding]:
@@ -191,7 +193,7 @@ def _validation(cases: pd.DataFrame, v: CaseView, p: Policy, flagged: dict[str, 
     out.append(not_above(refund, order_amount, field="refund_amount", what="Refund amount",
                          limit_name="order amount"))
     out.append(currency(text(cases, "currency")))
-    open_ = ~v.finished & (v.status != "rejected") & (v.order_id != "") & (v.issue_type != "")
+    open_ = ~v.closed & (v.order_id != "") & (v.issue_type != "")
     out.append(duplicates([v.order_id, v.issue_type], open_, v.index.to_numpy(), code="V7-duplicate-case",
                           field="order_id",
                           message="Order {k0} already has an open {k1} case on row {first}; merge or close one"))
@@ -209,7 +211,7 @@ def _situation(v: CaseView, w: Windows, verifying: np.ndarray, evidence_ok: np.n
     known_dest = v.destination != ""
     domestic = known_dest & (v.destination == origin)
     table = [
-        (v.finished | (v.status == "rejected"), ""),
+        (v.closed, ""),
         (w.second_exchange, ""),  # W6: refused; support writes that message
         (und & ~evidence_ok, "evidence_needed"),
         (w1_recall & shipped & known_dest & ~domestic, "cannot_intercept_international"),

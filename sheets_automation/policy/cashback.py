@@ -72,11 +72,11 @@ def evaluate_cashback(cashback: pd.DataFrame, *, now: datetime, tz: tzinfo, poli
                         overdue="S5: transfer {amount} {currency} was due by {due}; pay now and fill Paid at",
                         soon="S5: transfer {amount} {currency} before {due} and fill Paid at", values=vals)
     findings.append(Finding(paid, "green", "paid", None, "paid_at", ""))
-    findings += required(cashback, "cashback", positions_by_field(parse_issues, cashback.index, letters))
+    findings += required(cashback, "cashback", positions_by_field(parse_issues, cashback.index))
     findings += not_future({"agreed_at": agreed, "paid_at": paid_at}, now_ts, policy, "cashback")
     findings += hold_findings
     findings.append(currency(cur))
-    findings += parse_issue_findings(parse_issues, cashback.index, letters, "cashback")
+    findings += parse_issue_findings(parse_issues, cashback.index, "cashback")
     c = combine(findings, cashback.index, tab=tab, letters=letters)
     c.alert = np.where(hold, hold_label, c.alert).astype(object)
     c.alert_colour = np.where(hold, "yellow", c.alert_colour).astype(object)

@@ -130,12 +130,13 @@ def evaluate_deadlines(v: CaseView, p: Policy, cal: WorkCalendar, *, outside: np
     red6 = on6 & (no_stock < now).to_numpy()
     orange6 = on6 & ~red6 & (expedite < now).to_numpy()
     vals6 = {"ship_by": ship_by, "expedite": expedite, "no_stock": no_stock}
+    late, very_late = f"{p.s6_expedite_days:g} days", f"{p.s6_no_stock_days:g} days"
     f6 = [Finding(red6, "red", "S6 no stock: refund", "S6-no-stock", "paid_at",
-                  "Not shipped {no_stock}, 4 days after the handling time ended {ship_by}",
+                  "Not shipped {no_stock}, " + very_late + " after the handling time ended {ship_by}",
                   "S6: still not shipped: take the no-stock path, refund and reorder from another supplier",
                   vals6),
           Finding(orange6, "orange", "S6 expedite supplier", "S6-expedite", "paid_at",
-                  "Not shipped 2 days after the handling time ended {ship_by}",
+                  "Not shipped " + late + " after the handling time ended {ship_by}",
                   "S6: ask the supplier to expedite; no-stock path (refund, reorder) from {no_stock}", vals6),
           Finding(on6 & ~red6 & ~orange6, "blue", "S6 supplier to ship", None, "paid_at", "",
                   "S6: supplier should ship by {ship_by}; expedite from {expedite}", vals6)]

@@ -14,7 +14,6 @@ alert. Texts are ``str.format`` templates filled per flagged row from ``values``
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
@@ -28,7 +27,6 @@ from .times import fmt
 
 _RANK = {c: i for i, c in enumerate(colours.URGENCY)}
 _SOFT_RANK = len(colours.URGENCY)
-_CELL = re.compile(r"^(?:.*!)?\$?([A-Za-z]*)\$?(\d+)(?::\$?[A-Za-z]*\$?\d+)?$")
 
 
 @dataclass(slots=True)
@@ -37,7 +35,8 @@ class Finding:
 
     :param mask: bool per row (positional, aligned with the frame).
     :param colour: colour name, or None for a soft note that never sets the alert.
-    :param detail: alert detail after the colour prefix (``"S1 first reply"``).
+    :param detail: alert detail after the colour prefix (``"S1 first reply"``); a template
+        like the texts below when it names ``values`` (``"S8 no update for {days} days"``).
     :param code: Issue code (``"S1-overdue"``); None for a status line that is no issue.
     :param field: the field whose cell the Issue points at (None: the whole row).
     :param message: Issue message template.
@@ -56,7 +55,6 @@ class Finding:
     action: str | None = None
     values: dict[str, np.ndarray] = dataclass_field(default_factory=dict)
     severity: str = "warning"
-    cells: np.ndarray | None = None  # prebuilt A1 cells (parse issues)
 
 
 @dataclass(slots=True)
@@ -106,6 +104,10 @@ def combine(findings: list[Finding], index: pd.Index, *, tab: str, letters: dict
     labels = np.array([colours.label(f.colour, f.detail) if f.colour else "" for f in ordered] + [""], dtype=object)
     names = np.array([f.colour or "" for f in ordered] + [""], dtype=object)
     alert, alert_colour = labels[best], names[best]  # best == -1 picks the trailing ""
+    for k, f in enumerate(ordered):  # per-row details, formatted only where the finding wins
+        won = np.flatnonzero(best == k) if f.colour and f.values and "{" in f.detail else ()
+        if len(won):
+            alert[won] = [colours.label(f.colour, text) for text in _texts(f.detail, f.values, won)]
     actions: list[list[str]] = [[] for _ in range(n)]
     issues: list[list[Issue]] = [[] for _ in range(n)]
     rows = index.to_numpy()
@@ -124,14 +126,9 @@ def combine(findings: list[Finding], index: pd.Index, *, tab: str, letters: dict
         if f.code is None:
             continue
         messages = _texts(f.message, f.values, idx)
-        if f.cells is not None:
-            cells = f.cells[idx]
-        elif f.field and f.field in letters:
-            cells = [f"{tab}!{letters[f.field]}{rows[i]}" for i in idx]
-        else:
-            cells = [f"{tab}!{rows[i]}:{rows[i]}" for i in idx]
-        for i, cell, msg in zip(idx, cells, messages):
-            issues[i].append(Issue(f.code, cell, msg, f.severity))
+        column = letters.get(f.field, "") if f.field else ""
+        for i, msg in zip(idx, messages):
+            issues[i].append(Issue(f.code, tab, int(rows[i]), f.field if column else None, msg, f.severity, column))
     return Combined(alert, alert_colour, [" | ".join(a) for a in actions], issues)
 
 
@@ -143,23 +140,19 @@ def header_of(stem: str, field_name: str) -> str:
         return field_name
 
 
-def parse_issue_findings(parse_issues: list[Issue], index: pd.Index, letters: dict[str, str],
-                         stem: str) -> list[Finding]:
+def parse_issue_findings(parse_issues: list[Issue], index: pd.Index, stem: str) -> list[Finding]:
     """Fold the parser's Issues into findings on their rows (errors yellow, warnings soft).
 
     One finding per (code, column); an Issue whose row is not in ``index`` is ignored.
     """
-    field_of = {letter.upper(): f for f, letter in letters.items()}
     positions = pd.Series(np.arange(len(index)), index=index)
     positions = positions[~positions.index.duplicated()]
     groups: dict[tuple[str, str, str], list[tuple[int, Issue]]] = {}
     for issue in parse_issues:
-        m = _CELL.match(issue.cell.strip())
-        if not m or int(m.group(2)) not in positions.index:
+        if issue.row not in positions.index:
             continue
-        pos = int(positions[int(m.group(2))])
-        f = field_of.get(m.group(1).upper(), "")
-        groups.setdefault((issue.code, f, issue.severity), []).append((pos, issue))
+        pos = int(positions[issue.row])
+        groups.setdefault((issue.code, issue.field or "", issue.severity), []).append((pos, issue))
     out = []
     for (code, f, severity), hits in groups.items():
         mask = np.zeros(len(index), dtype=bool)
@@ -173,25 +166,20 @@ def parse_issue_findings(parse_issues: list[Issue], index: pd.Index, letters: di
         rule = code.split("-", 1)[0]
         detail = f"{rule} {header_of(stem, f)}" if f else code
         out.append(Finding(mask, "yellow" if severity == "error" else None, detail, code, f or None,
-                           "{msg}", f"{code} {{cell}}: {{msg}}", {"msg": msgs, "cell": cells},
-                           severity, cells))
+                           "{msg}", f"{code} {{cell}}: {{msg}}", {"msg": msgs, "cell": cells}, severity))
     return out
 
 
-def positions_by_field(parse_issues: list[Issue], index: pd.Index, letters: dict[str, str]) -> dict[str, np.ndarray]:
+def positions_by_field(parse_issues: list[Issue], index: pd.Index) -> dict[str, np.ndarray]:
     """Rows (bool per position) where the parser already reported a problem, by field.
 
     Used so that V1 does not call an unparseable cell "missing" a second time.
     """
-    field_of = {letter.upper(): f for f, letter in letters.items()}
     lookup = {row: i for i, row in enumerate(index.to_numpy().tolist())}
     out: dict[str, np.ndarray] = {}
     for issue in parse_issues:
-        m = _CELL.match(issue.cell.strip())
-        if not m:
+        pos = lookup.get(issue.row)
+        if issue.field is None or pos is None:
             continue
-        f, pos = field_of.get(m.group(1).upper()), lookup.get(int(m.group(2)))
-        if f is None or pos is None:
-            continue
-        out.setdefault(f, np.zeros(len(index), dtype=bool))[pos] = True
+        out.setdefault(issue.field, np.zeros(len(index), dtype=bool))[pos] = True
     return out

@@ -10,8 +10,9 @@ plain Python values into the contract the policy engine reads:
 
 Example::
 
-    >>> f = typed_frame("cases", [{"order_id": "A1", "paid_at": "2025-03-01 14:00"}], tz=SH)
-    >>> f.loc[2, "paid_at"], f.loc[2, "paid_at__date_only"]
+    >>> from zoneinfo import ZoneInfo
+    >>> f = typed_frame("cases", [{"order_id": "A1", "paid_at": "2025-03-01 14:00"}], tz=ZoneInfo("Asia/Shanghai"))
+    >>> f.loc[2, "paid_at"], bool(f.loc[2, "paid_at__date_only"])
     (Timestamp('2025-03-01 14:00:00+0800', tz='Asia/Shanghai'), False)
 """
 from __future__ import annotations

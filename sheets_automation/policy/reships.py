@@ -45,7 +45,7 @@ def evaluate_reships(reships: pd.DataFrame, *, now: datetime, tz: tzinfo, policy
                         soon="S11: ship the reship and fill New tracking number before {due}",
                         pending_colour="blue", pending="S11: warehouse ships the reship by {due}")
     findings.append(Finding(shipped, "green", "reship shipped", None, "new_tracking_number", ""))
-    findings += required(reships, "reships", positions_by_field(parse_issues, reships.index, letters))
+    findings += required(reships, "reships", positions_by_field(parse_issues, reships.index))
     findings += not_future({"requested_at": requested, "shipped_at": shipped_at}, now_ts, policy, "reships")
     findings.append(order(requested, shipped_at, date_only(reships, "shipped_at"), earlier_name="Requested at",
                           later_name="Shipped at", later_field="shipped_at"))
@@ -61,7 +61,7 @@ def evaluate_reships(reships: pd.DataFrame, *, now: datetime, tz: tzinfo, policy
     findings.append(Finding((bearer == "") & ~shipped, "yellow", "cost bearer", "C-cost-bearer-missing",
                             "cost_bearer", "Cost bearer is blank; choose us, client, carrier or supplier "
                                            "(C1 customer, C2 courier, C3 warehouse, C4 quality)", severity="error"))
-    findings += parse_issue_findings(parse_issues, reships.index, letters, "reships")
+    findings += parse_issue_findings(parse_issues, reships.index, "reships")
     c = combine(findings, reships.index, tab=tab, letters=letters)
     situation = np.select([shipped, requested.notna().to_numpy()], ["reship_shipped", "reship_created"],
                           default="").astype(object)

@@ -24,23 +24,16 @@ semicolons (also full-width) or new lines; more than 5 photos is not an error.
 """
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 import pandas as pd
-from babel.numbers import list_currencies
 
+from ..codes import currency_codes
 from ..schema import shipped_schemas
 from .findings import Finding, header_of
 from .settings import Policy
 from .view import isin
 
 _LINK = r"[^\s,;，；、]+"
-
-
-@cache
-def _currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
 
 
 def required_fields(stem: str) -> tuple[str, ...]:
@@ -147,7 +140,7 @@ def not_above(amount: np.ndarray, limit: np.ndarray, *, field: str, what: str, l
 
 def currency(codes: np.ndarray, field: str = "currency") -> Finding:
     """V5: a currency given is an ISO 4217 code."""
-    known = _currencies()
+    known = currency_codes()
     unknown = [c for c in pd.unique(codes) if str(c).strip() and str(c).strip().upper() not in known]
     bad = isin(codes, unknown)  # checked once per distinct value
     return Finding(bad, "yellow", "V5 currency", "V5-currency-unknown", field,

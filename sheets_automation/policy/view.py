@@ -13,6 +13,9 @@ undecided  new, investigating, waiting_client/_carrier/_supplier  windows and de
 decided    approved, rejected                                    S1/S2 met; follow-ups only
 finished   resolved, closed                                      green/grey, no deadlines
 ========== ===================================================== ===========================
+
+A case is *open* until it is finished or rejected (``CLOSED``): the rules' follow-ups and
+the weekly report's ageing (R4) both count open cases this way.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from .times import as_local, date_only, timestamp
 
 UNDECIDED = ("", "new", "investigating", "waiting_client", "waiting_carrier", "waiting_supplier")
 FINISHED = ("resolved", "closed")
+CLOSED = (*FINISHED, "rejected")  # no longer open
 
 
 def isin(values: np.ndarray, choices: tuple | list | set) -> np.ndarray:
@@ -88,6 +92,10 @@ class CaseView:
     @property
     def finished(self) -> np.ndarray:
         return isin(self.status, FINISHED)
+
+    @property
+    def closed(self) -> np.ndarray:
+        return isin(self.status, CLOSED)
 
     @property
     def request_time(self) -> pd.Series:

@@ -111,6 +111,7 @@ def evaluate_windows(v: CaseView, p: Policy, open_exchanges_before: np.ndarray) 
     text = _texts(v, wid, end, started, outside)
     und = v.undecided
     vals = {"end": end, "ref": ref, "tz": np.full(v.n, str(v.tz), dtype=object)}
+    w1_len = f"{p.w1_hours:g} h"  # the configured W1 length, in the texts below
     f: list[Finding] = []
     shipped = (v.shipped.notna() | v.delivered.notna()).to_numpy() | (v.tracking != "")
     w1 = und & (wid == "W1")
@@ -120,8 +121,8 @@ def evaluate_windows(v: CaseView, p: Policy, open_exchanges_before: np.ndarray) 
                      "destination_country", "Destination country is blank, so W1 cannot tell whether the "
                      "shipped parcel can be intercepted; fill it in", severity="error"))
     f.append(Finding(w1 & outside & ~shipped, "blue", "W1 recall before shipment", "W1-recall",
-                     "paid_at", "Change/cancel asked {ref}, after the 24 h ended {end}; not shipped yet",
-                     "W1: 24 h ended {end}; not shipped yet: ask the warehouse/supplier to hold the order, "
+                     "paid_at", "Change/cancel asked {ref}, after the " + w1_len + " ended {end}; not shipped yet",
+                     "W1: " + w1_len + " ended {end}; not shipped yet: ask the warehouse/supplier to hold the order, "
                      "then change or cancel it", vals))
     f.append(Finding(w1 & shipped & domestic & ~unknown_dest, "blue", "W1 courier interception",
                      "W1-intercept", "shipped_at",
@@ -134,7 +135,7 @@ def evaluate_windows(v: CaseView, p: Policy, open_exchanges_before: np.ndarray) 
                      "W1: already shipped abroad: it cannot be intercepted nor refunded by cancellation; "
                      "tell the customer and offer the after-delivery options", vals))
     f.append(Finding(und & inside & (wid == "W1") & ~shipped, None, "W1 accept", None, None,
-                     "W1: inside 24 h (until {end}): accept the change/cancel", values=vals))
+                     "W1: inside " + w1_len + " (until {end}): accept the change/cancel", values=vals))
     for w in ("W2", "W3", "W4", "W5", "W6"):
         clock = "delivered_at" if w in FROM_DELIVERY else "paid_at"
         f.append(Finding(und & outside & (wid == w), "grey", f"outside {w} {NAMES[w]}", f"{w}-outside-window",

@@ -58,12 +58,18 @@ def report_rows(report: WeeklyReport, tz_name: str) -> tuple[tuple, ...]:
     return tuple(tuple(r) for r in rows)
 
 
+WIDTHS = (40, 24, 11, 14, 11, 11, 11, 11, 22)  # characters; column A holds the section titles
+
+
 def trend_chart(weeks: int) -> ReportChart:
-    """Shipping, quality, warehouse and total per week over the trend block."""
+    """Every category Total counts (shipping, quality, warehouse, other) and Total, per week,
+    over the trend block (R1, R3)."""
+    categories = tuple(range(2, 2 + len(COLUMNS)))
+    total = TREND_HEADERS.index("Total") + 1
     return ReportChart(title=CHART_TITLE, header_row=TREND_HEADER_ROW, last_row=TREND_HEADER_ROW + weeks,
-                       x_col=1, y_cols=(2, 3, 4, 6), anchor=(2, 11))
+                       x_col=1, y_cols=(*categories, total), anchor=(2, 11))
 
 
 def report_tab(report: WeeklyReport, tz_name: str, title: str = "Weekly report") -> ReportTab:
     return ReportTab(title=title, rows=report_rows(report, tz_name), chart=trend_chart(len(report.weeks)),
-                     rule="R1-R4")
+                     rule="R1-R4", widths=WIDTHS)

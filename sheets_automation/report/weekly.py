@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from ..policy.view import CLOSED
 from .settings import ReportSettings
 
 CATEGORIES: dict[str, tuple[str, ...]] = {  # R1, policy.md wording in comments
@@ -22,7 +23,6 @@ CATEGORIES: dict[str, tuple[str, ...]] = {  # R1, policy.md wording in comments
 }
 COLUMNS = ("shipping", "quality", "warehouse", "other")
 HIGH_SEASON_MONTHS = (12, 1, 2, 3)  # R3: Dec-Mar, Spring Festival stock-outs
-FINISHED = ("resolved", "closed", "rejected")
 AGE_BUCKETS = ((0, 1, "0-1 days"), (2, 3, "2-3 days"), (4, 7, "4-7 days"), (8, 14, "8-14 days"),
                (15, 30, "15-30 days"), (31, None, "over 30 days"))
 
@@ -94,7 +94,7 @@ def _top(values: pd.Series, n: int) -> list[tuple[str, int]]:
 
 def ageing(cases: pd.DataFrame, now: datetime) -> tuple[list[tuple[str, int]], int]:
     """R4: open cases (status not resolved, closed or rejected) by whole days since opened."""
-    open_ = cases[~cases["status"].isin(FINISHED)]
+    open_ = cases[~cases["status"].isin(CLOSED)]
     days = ((pd.Timestamp(now) - open_["opened_at"]).dt.total_seconds() // 86400).clip(lower=0)
     out = []
     for lo, hi, label in AGE_BUCKETS:
@@ -104,14 +104,14 @@ def ageing(cases: pd.DataFrame, now: datetime) -> tuple[list[tuple[str, int]], i
 
 
 def carriers_of(cases: pd.DataFrame, logistics: pd.DataFrame | None) -> pd.Series:
-    """Each case's carrier: the Logistics tab's Carrier for its tracking number, else detected
-    from the number's shape (V4), else blank."""
-    from ..tracking.carriers import detect, normalise_number
+    """Each case's carrier, in one spelling (``canonical_carrier``): the Logistics tab's
+    Carrier for its tracking number, else detected from the number's shape (V4), else blank."""
+    from ..tracking.carriers import canonical_carrier, detect, normalise_number
 
     numbers = cases["tracking_number"].map(normalise_number)
     known: dict[str, str] = {}
     if logistics is not None and len(logistics):
-        pairs = zip(logistics["tracking_number"].map(normalise_number), logistics["carrier"].astype(str).str.strip())
+        pairs = zip(logistics["tracking_number"].map(normalise_number), logistics["carrier"].map(canonical_carrier))
         known = {n: c for n, c in pairs if n and c}
     return numbers.map(lambda n: known.get(n) or (detect(n).carrier if n else ""))
 

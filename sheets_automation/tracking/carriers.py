@@ -17,10 +17,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from babel import Locale
+from ..codes import country_codes
 
-_NOT_COUNTRIES = {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
-_COUNTRIES = frozenset(k for k in Locale("en").territories if len(k) == 2 and k.isalpha()) - _NOT_COUNTRIES
 
 # Issuing post by S10 country suffix; others are named "<CC> Post".
 POSTS = {
@@ -38,6 +36,16 @@ SEVENTEEN_TRACK_KEYS = {
     "La Poste": 6051, "PostNL": 14041, "Australia Post": 1151, "Correios Brazil": 2151,
     "DHL Express": 100001, "UPS": 100002, "FedEx": 100003, "YunExpress": 190008, "4PX": 190094,
     "Cainiao": 190271,
+}
+
+# Other spellings people and providers use, casefolded → the one name shown and counted.
+# Every name of POSTS and SEVENTEEN_TRACK_KEYS is also accepted in any case and spacing.
+CARRIER_ALIASES = {
+    "ems": "China EMS", "china post ems": "China EMS", "中国ems": "China EMS", "中国邮政ems": "China EMS",
+    "chinapost": "China Post", "中国邮政": "China Post", "china post air mail": "China Post",
+    "hong kong post": "Hongkong Post", "香港邮政": "Hongkong Post", "yun express": "YunExpress", "云途": "YunExpress",
+    "云途物流": "YunExpress", "递四方": "4PX", "菜鸟": "Cainiao", "cainiao network": "Cainiao",
+    "dhl express worldwide": "DHL Express", "ups express": "UPS", "fedex express": "FedEx",
 }
 
 _S10 = re.compile(r"^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$")
@@ -73,6 +81,27 @@ class CarrierGuess:
 def normalise_number(text: object) -> str:
     """Upper case without spaces, dashes or dots: ``"rr 1234-5678 5cn"`` → ``"RR123456785CN"``."""
     return re.sub(r"[\s\-.]+", "", str(text or "")).upper()
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+_CANONICAL = {**{_name_key(n): n for n in (*POSTS.values(), *SEVENTEEN_TRACK_KEYS)},
+              **{_name_key(k): v for k, v in CARRIER_ALIASES.items()}}
+
+
+def canonical_carrier(name: object) -> str:
+    """One spelling per carrier, for counting and for the 17TRACK key (the people's Carrier
+    cells are never rewritten). Unknown names come back trimmed, as typed.
+
+    >>> canonical_carrier("EMS"), canonical_carrier(" china  ems "), canonical_carrier("中国邮政")
+    ('China EMS', 'China EMS', 'China Post')
+    >>> canonical_carrier("Yanwen")
+    'Yanwen'
+    """
+    text = re.sub(r"\s+", " ", str(name or "")).strip()
+    return _CANONICAL.get(text.casefold(), text)
 
 
 def s10_check_digit(serial8: str) -> int:
@@ -114,7 +143,7 @@ def _s10(n: str) -> CarrierGuess | None:
     if not m:
         return None
     service_code, serial, check, country = m.groups()
-    if country not in _COUNTRIES:
+    if country not in country_codes():
         return CarrierGuess("", "postal", False, f"{n!r} looks like a UPU S10 number but {country} is not a country code")
     carrier = "China EMS" if country == "CN" and service_code[0] == "E" else POSTS.get(country, f"{country} Post")
     expected = s10_check_digit(serial)
@@ -201,4 +230,4 @@ def validate_number(number: str, carrier: str | None) -> str:
 
 def seventeen_track_key(carrier_name: str | None) -> int | None:
     """17TRACK carrier key for a carrier name we are sure of, else None (auto-detect)."""
-    return SEVENTEEN_TRACK_KEYS.get(str(carrier_name or "").strip())
+    return SEVENTEEN_TRACK_KEYS.get(canonical_carrier(carrier_name))

@@ -17,7 +17,8 @@ Three situations that look alike keep distinct labels:
 * the provider stopped tracking, "Overdue · T3 provider stopped tracking" (red).
 
 The alert is the most urgent finding (red, orange, yellow, blue, green); *Next action*
-starts with that finding's action and lists the others after " | ".
+starts with that finding's action and lists the others after " | " (folded by
+:func:`..policy.findings.combine`, like every other tab).
 """
 from __future__ import annotations
 
@@ -27,10 +28,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from .. import colours
 from ..a1 import column_letter
 from ..errors import Issue
-from .carriers import detect, infer_service, normalise_number, validate_number
+from ..policy.findings import Finding, combine, mask_of
+from .carriers import canonical_carrier, detect, infer_service, normalise_number, validate_number
 from .customs import check_declaration
 from .provider import FINAL_STATUSES, TrackResult
 from .settings import TrackingSettings
@@ -108,7 +109,7 @@ def evaluate_logistics(df: pd.DataFrame, results: dict[str, TrackResult], now: d
     now_ts = pd.Timestamp(now).tz_convert(tz)
 
     numbers = _text(df, "tracking_number").map(normalise_number).astype(object)
-    sheet_carrier = _text(df, "carrier").str.strip()
+    sheet_carrier = _text(df, "carrier").map(canonical_carrier).astype(object)
     sheet_service = _text(df, "service").str.strip().str.lower()
     res = _results_frame(numbers, results, tz)
 
@@ -121,7 +122,8 @@ def evaluate_logistics(df: pd.DataFrame, results: dict[str, TrackResult], now: d
     error = res["error"]
 
     guesses = numbers.map(detect)
-    carrier_detected = res["carrier"].where(res["carrier"].ne(""), guesses.map(lambda g: g.carrier)).astype(object)
+    carrier_detected = res["carrier"].where(res["carrier"].ne(""), guesses.map(lambda g: g.carrier))
+    carrier_detected = carrier_detected.map(canonical_carrier).astype(object)
     carrier = sheet_carrier.where(sheet_carrier.ne(""), carrier_detected)
     service = sheet_service.where(sheet_service.isin(["express", "postal", "line"]), carrier.map(infer_service))
     service = service.where(service.ne(""), guesses.map(lambda g: g.service)).astype(object)
@@ -205,21 +207,17 @@ def evaluate_logistics(df: pd.DataFrame, results: dict[str, TrackResult], now: d
          "T7: delivered " + delivered_at.dt.strftime("%Y-%m-%d %H:%M").astype(object).where(
              delivered_at.notna(), "(time unknown)") + "; W2/W3/W6 clocks start"),
     ]
-    alert = pd.Series("", index=idx, dtype=object)
-    colour = pd.Series("", index=idx, dtype=object)
-    action = pd.Series("", index=idx, dtype=object)
-    chosen = pd.Series(False, index=idx)
-    for mask, col, detail, act in findings:
-        mask = mask.astype(bool)
-        take = mask & ~chosen
-        prefix = colours.COLOURS[col][0]
-        text = prefix + colours.SEPARATOR + _s(detail, idx)
-        alert = alert.mask(take, text.where(_s(detail, idx).ne(""), prefix))
-        colour = colour.mask(take, col)
-        chosen = chosen | take
-        act = _s(act, idx)
-        had = action.ne("")
-        action = action.mask(mask & had, action + " | " + act).mask(mask & ~had, act)
+    folded = combine([Finding(mask_of(mask), col, "{detail}", action="{action}",
+                              values={"detail": _s(detail, idx).to_numpy(), "action": _s(act, idx).to_numpy()})
+                      for mask, col, detail, act in findings], idx, tab=tab, letters=letters)
+    alert = pd.Series(folded.alert, index=idx, dtype=object)
+    colour = pd.Series(folded.alert_colour, index=idx, dtype=object)
+    action = pd.Series(folded.next_action, index=idx, dtype=object)
+
+    # The detected carrier is shown here, never written into the people's Carrier column.
+    shown = sheet_carrier.eq("") & carrier_detected.ne("")
+    detected = "Carrier: " + carrier_detected + " (detected)"
+    action = action.mask(shown & action.ne(""), action + " | " + detected).mask(shown & action.eq(""), detected)
 
     issues = _issues(idx, tab, letters, numbers, v4, v9_lists, rejected, error, is_final)
     out = pd.DataFrame({
@@ -236,13 +234,15 @@ def _issues(idx, tab, letters, numbers, v4, v9_lists, rejected, error, is_final)
     """Issue values for the flagged rows only (cells like ``Logistics!A5``)."""
     out = pd.Series([[] for _ in range(len(idx))], index=idx, dtype=object)
     num_col = letters.get("tracking_number", "A")
-    value_col = letters.get("declared_value", letters.get("destination_country", num_col))
+    value_field = next((f for f in ("declared_value", "destination_country") if f in letters), "tracking_number")
+    value_col = letters.get(value_field, num_col)
     for row in idx[v4.ne("").to_numpy()]:
-        out[row].append(Issue("V4-bad-tracking-number", f"{tab}!{num_col}{row}", v4[row]))
+        out[row].append(Issue("V4-bad-tracking-number", tab, row, "tracking_number", v4[row], column=num_col))
     for row in idx[rejected.to_numpy()]:
-        out[row].append(Issue("T1-number-rejected", f"{tab}!{num_col}{row}",
-                              f"{numbers[row]}: {error[row] or 'rejected by the tracking provider'}", "warning"))
+        out[row].append(Issue("T1-number-rejected", tab, row, "tracking_number",
+                              f"{numbers[row]}: {error[row] or 'rejected by the tracking provider'}", "warning",
+                              num_col))
     for row in idx[(v9_lists.map(len).gt(0) & ~is_final).to_numpy()]:
         for problem in v9_lists[row]:
-            out[row].append(Issue("V9-customs-declaration", f"{tab}!{value_col}{row}", problem))
+            out[row].append(Issue("V9-customs-declaration", tab, row, value_field, problem, column=value_col))
     return out

@@ -16,9 +16,10 @@ newest-first; they are merged and ordered by ``time_utc``.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
 from .provider import STATUSES, TrackResult
+from ..isotime import parse_utc
 
 CUSTOMS_SUB_STATUSES = frozenset({"InTransit_CustomsProcessing", "InTransit_CustomsRequiringInformation"})
 SECURITY_SUB_STATUSES = frozenset({"Exception_Security", "DeliveryFailure_Security"})
@@ -53,20 +54,6 @@ def normalise_status(status: object, sub_status: object = "", description: objec
     return "Exception" if main else "NotFound"
 
 
-def parse_time(value: object) -> datetime | None:
-    """ISO text → aware UTC datetime; None for anything unusable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
-
-
 def _d(value: object) -> dict:
     return value if isinstance(value, dict) else {}
 
@@ -81,7 +68,7 @@ def _s(value: object) -> str:
 
 def event_time(event: dict) -> datetime | None:
     """``time_utc`` first (the reliable one), then ``time_iso``."""
-    return parse_time(event.get("time_utc")) or parse_time(event.get("time_iso"))
+    return parse_utc(event.get("time_utc")) or parse_utc(event.get("time_iso"))
 
 
 def _events(track_info: dict) -> list[tuple[datetime | None, dict]]:

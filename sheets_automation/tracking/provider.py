@@ -15,8 +15,9 @@ always: a number that could not be fetched comes back with ``provider_state =
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Protocol, Sequence
+from ..isotime import parse, to_text
 
 STATUSES = ("NotFound", "InfoReceived", "InTransit", "OutForDelivery", "AvailableForPickup", "CustomsHold",
             "DeliveryFailure", "Exception", "Returned", "Expired", "Delivered")
@@ -69,20 +70,6 @@ def fetch_failed(number: str, reason: str, last_good: TrackResult | None = None)
     return replace(last_good, number=number, provider_state="fetch_failed", error=reason)
 
 
-def _dt_to_text(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat() if value is not None else None
-
-
-def _dt_from_text(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
 _TIME_FIELDS = ("last_event_at", "first_event_at", "delivered_at")
 
 
@@ -90,7 +77,7 @@ def result_to_dict(result: TrackResult) -> dict:
     """JSON-ready form (times as ISO text in UTC)."""
     d = asdict(result)
     for key in _TIME_FIELDS:
-        d[key] = _dt_to_text(d[key])
+        d[key] = to_text(d[key])
     return d
 
 
@@ -101,7 +88,7 @@ def result_from_dict(d: dict) -> TrackResult | None:
     known = set(TrackResult.__dataclass_fields__)
     clean = {k: v for k, v in d.items() if k in known}
     for key in _TIME_FIELDS:
-        clean[key] = _dt_from_text(clean.get(key))
+        clean[key] = parse(clean.get(key))
     try:
         clean["events_count"] = int(clean.get("events_count") or 0)
     except (TypeError, ValueError):

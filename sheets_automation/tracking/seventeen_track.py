@@ -32,6 +32,7 @@ from typing import Callable, Mapping, Sequence
 import requests
 
 from ..errors import ProviderError
+from ..isotime import parse
 from .carriers import detect, normalise_number, seventeen_track_key
 from .normalise import is_stopped, parse_track_item
 from .provider import Parcel, TrackResult, fetch_failed
@@ -216,7 +217,7 @@ class SeventeenTrackClient:
     # registration -------------------------------------------------------------------
     def _blocked(self, now: datetime) -> str:
         until = self.store.get_meta("register_blocked_until")
-        if until and datetime.fromisoformat(until) > now:
+        if until and parse(until) > now:
             return self.store.get_meta("register_blocked_reason") or "registration paused"
         return ""
 

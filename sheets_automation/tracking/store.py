@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable
 
 from .provider import GOOD_STATES, TrackResult, result_from_dict, result_to_dict
+from ..isotime import parse, to_text
 
 FILE_NAME = "tracking.sqlite3"
 
@@ -37,14 +38,6 @@ CREATE TABLE IF NOT EXISTS parcels (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
-
-
-def _text(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat()
-
-
-def _time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 class TrackingStore:
@@ -96,7 +89,7 @@ class TrackingStore:
     def mark_registered(self, number: str, carrier_key: int | None, now: datetime) -> None:
         self._ensure(number)
         self._db.execute("UPDATE parcels SET registered_at = ?, carrier_key = COALESCE(?, carrier_key) "
-                         "WHERE number = ?", (_text(now), carrier_key, number))
+                         "WHERE number = ?", (to_text(now), carrier_key, number))
         self._db.commit()
 
     def forget_registration(self, number: str) -> None:
@@ -113,12 +106,12 @@ class TrackingStore:
         """Remember a fetch. Only good results replace ``last_good``; finals start the grace clock."""
         self._ensure(result.number)
         self._db.execute("UPDATE parcels SET last_fetch_at = ?, last_fetch_state = ? WHERE number = ?",
-                         (_text(now), result.provider_state, result.number))
+                         (to_text(now), result.provider_state, result.number))
         if result.provider_state in GOOD_STATES and result.status:
             self._db.execute(
                 "UPDATE parcels SET last_good = ?, last_good_at = ?, final_since = CASE "
                 "WHEN ? THEN COALESCE(final_since, ?) ELSE NULL END WHERE number = ?",
-                (json.dumps(result_to_dict(result)), _text(now), result.is_final, _text(now), result.number))
+                (json.dumps(result_to_dict(result)), to_text(now), result.is_final, to_text(now), result.number))
         self._db.commit()
 
     def last_good(self, number: str) -> TrackResult | None:
@@ -132,11 +125,11 @@ class TrackingStore:
 
     def last_fetch_at(self, number: str) -> datetime | None:
         row = self._db.execute("SELECT last_fetch_at FROM parcels WHERE number = ?", (number,)).fetchone()
-        return _time(row[0]) if row else None
+        return parse(row[0]) if row else None
 
     def final_since(self, number: str) -> datetime | None:
         row = self._db.execute("SELECT final_since FROM parcels WHERE number = ?", (number,)).fetchone()
-        return _time(row[0]) if row else None
+        return parse(row[0]) if row else None
 
     # retrack ------------------------------------------------------------------------
     def was_retracked(self, number: str) -> bool:
@@ -145,7 +138,7 @@ class TrackingStore:
 
     def mark_retracked(self, number: str, now: datetime) -> None:
         self._ensure(number)
-        self._db.execute("UPDATE parcels SET retracked_at = ? WHERE number = ?", (_text(now), number))
+        self._db.execute("UPDATE parcels SET retracked_at = ? WHERE number = ?", (to_text(now), number))
         self._db.commit()
 
     # polling ------------------------------------------------------------------------
@@ -164,7 +157,7 @@ class TrackingStore:
             if row is None:
                 out.append(number)
                 continue
-            final_since, fetched_at, state, has_good = _time(row[0]), _time(row[1]), row[2], row[3]
+            final_since, fetched_at, state, has_good = parse(row[0]), parse(row[1]), row[2], row[3]
             if final_since is not None and now - final_since >= grace:
                 continue
             if has_good and state in GOOD_STATES and fetched_at is not None and now - fetched_at < min_interval:

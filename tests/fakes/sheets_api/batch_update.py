@@ -195,6 +195,28 @@ class BatchUpdateMixin:
                 del rng["sheetId"]
         sheet.conditional_formats.insert(req.get("index") or 0, rule)
 
+    def _req_setBasicFilter(self, book: Spreadsheet, req: dict) -> None:
+        flt = copy.deepcopy(req.get("filter") or {})
+        rng = flt.get("range") or {}
+        sheet = book.by_id(rng.get("sheetId"))
+        if rng.get("sheetId") == 0:  # the API leaves zeros out of its replies
+            del rng["sheetId"]
+        rng.setdefault("endRowIndex", sheet.row_count)  # a whole-tab filter comes back with its bounds
+        rng.setdefault("endColumnIndex", sheet.col_count)
+        flt["range"] = rng
+        sheet.basic_filter = flt
+
+    def _req_updateDimensionProperties(self, book: Spreadsheet, req: dict) -> None:
+        rng = req.get("range") or {}
+        sheet = book.by_id(rng.get("sheetId"))
+        if rng.get("dimension") != "COLUMNS" or "pixelSize" not in parse_mask(req.get("fields") or ""):
+            raise bad_request("The fake sets column widths (COLUMNS, pixelSize) only.")
+        start, end = rng.get("startIndex") or 0, rng.get("endIndex", sheet.col_count)
+        if not 0 <= start < end <= sheet.col_count:
+            raise bad_request("Invalid dimension range.")
+        for c in range(start, end):
+            sheet.column_pixels[c] = (req.get("properties") or {}).get("pixelSize") or 0
+
     def _req_insertDimension(self, book: Spreadsheet, req: dict) -> None:
         rng = req.get("range") or {}
         self._dimension(book.by_id(rng.get("sheetId")), rng.get("dimension"), rng.get("startIndex") or 0,

@@ -76,6 +76,8 @@ class Sheet:
     rows: list[dict[int, dict]] = field(default_factory=list)  # rows[r][c] = cell dict, 0-based
     conditional_formats: list[dict] = field(default_factory=list)
     protected_ranges: list[dict] = field(default_factory=list)
+    basic_filter: dict | None = None
+    column_pixels: dict[int, int] = field(default_factory=dict)  # 0-based column -> width set by a request
 
     def __post_init__(self) -> None:
         self.fit(self.row_count, self.col_count)

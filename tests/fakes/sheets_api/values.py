@@ -42,6 +42,8 @@ class ValuesMixin:
                 out["conditionalFormats"] = copy.deepcopy(sheet.conditional_formats)
             if sheet.protected_ranges:
                 out["protectedRanges"] = copy.deepcopy(sheet.protected_ranges)
+            if sheet.basic_filter:
+                out["basicFilter"] = copy.deepcopy(sheet.basic_filter)
             if wants_grid:
                 out["data"] = [self._grid_data(b) for b in (mine or [Box(sheet, 0, 0, None, None)])]
             sheets.append(out)
