@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -244,16 +245,25 @@ def test_a_demo_folder_that_cannot_be_created_is_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and str(tmp_path / "file") in err
 
 
-@pytest.mark.skipif(__import__("os").geteuid() == 0, reason="root ignores folder permissions")
 def test_a_read_only_data_folder_is_one_line(book, tmp_path, capsys):
-    state = tmp_path / "state"
-    state.mkdir(mode=0o500)
-    (tmp_path / "c.toml").write_text('data_dir = "state"\n[[spreadsheets]]\nname = "a"\nworkbook = "ops.xlsx"\n')
+    """A folder this user may not write: 0500 for a normal user; root ignores folder modes,
+    so as root (CI) the data folder is one under /sys, where even root may not create one."""
+    import os
+
+    if os.geteuid() == 0:
+        state = Path("/sys/sheets-automation-test-state")
+        data_dir, restore = str(state), lambda: None
+    else:
+        state = tmp_path / "state"
+        state.mkdir(mode=0o500)
+        data_dir, restore = "state", lambda: state.chmod(0o700)
+    (tmp_path / "c.toml").write_text(f'data_dir = "{data_dir}"\n[[spreadsheets]]\nname = "a"\nworkbook = "ops.xlsx"\n')
     try:
         assert main(["run", "--config", str(tmp_path / "c.toml"), "--now", WHEN, "-q"]) == 1
     finally:
-        state.chmod(0o700)
-    assert "permission denied" in capsys.readouterr().err
+        restore()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(state) in err and ("write access" in err or "writable" in err), err  # names the fix
 
 
 def test_scheduler_once_exits_1_when_a_run_failed(tmp_path, capsys):
