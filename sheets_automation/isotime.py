@@ -13,7 +13,7 @@ datetime.datetime(2025, 3, 9, 10, 0, tzinfo=datetime.timezone.utc)
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, time, timezone, tzinfo
 
 _UNSET = object()
 
@@ -39,3 +39,13 @@ def parse_utc(value: object) -> datetime | None:
 def to_text(dt: datetime | None, timespec: str = "auto") -> str | None:
     """An aware datetime as ISO text in UTC (None stays None)."""
     return dt.astimezone(timezone.utc).isoformat(timespec=timespec) if dt is not None else None
+
+
+def clock_time(text: str) -> time:
+    """A time of day written ``HH:MM`` (``"9:00"``, ``" 18:00 "``); ValueError otherwise.
+
+    >>> clock_time(" 9:05 ")
+    datetime.time(9, 5)
+    """
+    hours, minutes = text.strip().split(":")
+    return time(int(hours), int(minutes))

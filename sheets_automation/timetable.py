@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .isotime import clock_time
+
 SCHEDULER_KEYS = {"enabled", "tracking_every_minutes", "rules_every_minutes", "cashback_check_at", "report_at",
                   "make_up_missed", "lock_wait_seconds", "skip_unchanged", "max_skip_hours"}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -94,11 +96,6 @@ class ScheduleSettings:
         return out
 
 
-def _clock_time(text: str) -> time:
-    h, m = text.strip().split(":")
-    return time(int(h), int(m))
-
-
 def schedule_settings_from_mapping(d: dict, prefix: str = "scheduler") -> tuple[ScheduleSettings, list[str]]:
     """Check ``[scheduler]`` (merged with a spreadsheet's overrides); every problem, by key."""
     errors = [f"{prefix}.{k}: unknown key (allowed: {', '.join(sorted(SCHEDULER_KEYS))})"
@@ -117,13 +114,13 @@ def schedule_settings_from_mapping(d: dict, prefix: str = "scheduler") -> tuple[
         values[key] = v
     at = d.get("cashback_check_at", "18:00")
     try:
-        values["cashback_check_at"] = _clock_time(at) if at else None
+        values["cashback_check_at"] = clock_time(at) if at else None
     except (ValueError, AttributeError):
         errors.append(f"{prefix}.cashback_check_at: write a time like \"18:00\", or \"\" for off")
     report = d.get("report_at", "monday 09:00")
     try:
         day, hhmm = str(report).split() if report else ("", "")
-        values["report_at"] = (WEEKDAYS.index(day.lower()), _clock_time(hhmm)) if report else None
+        values["report_at"] = (WEEKDAYS.index(day.lower()), clock_time(hhmm)) if report else None
     except (ValueError, AttributeError):
         errors.append(f"{prefix}.report_at: write a weekday and time like \"monday 09:00\", or \"\" for off")
     wait = d.get("lock_wait_seconds", default.lock_wait_seconds)

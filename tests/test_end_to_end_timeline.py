@@ -52,6 +52,13 @@ def edit(path: Path, row: int, tab: str = "Cases", **cells) -> None:
     wb.save(path)
 
 
+def life(path: Path, *steps: tuple[str, str]) -> None:
+    """Support sets the first case's Status, then a rules run sees it: one (now, status) each."""
+    for now, status in steps:
+        edit(path, 1, Status=status)
+        run(path, now, "rules")
+
+
 def snapshot(path: Path) -> dict:
     wb = openpyxl.load_workbook(path)
     return {(ws.title, r[0].row, ws.cell(1, c.column).value): c.value
@@ -83,10 +90,7 @@ def test_s2_after_the_pause_just_inside_and_outside(tmp_path, now, alert):
     path = workbook(tmp_path, cases=[dict(QUALITY, case_id="CS-00001", opened_at="2025-03-06 10:00",
                                           status="investigating")])
     run(path, "2025-03-06T10:00+08:00", "rules")
-    edit(path, 1, Status="waiting_client")
-    run(path, "2025-03-06T11:00+08:00", "rules")
-    edit(path, 1, Status="investigating")
-    run(path, "2025-03-10T15:00+08:00", "rules")
+    life(path, ("2025-03-06T11:00+08:00", "waiting_client"), ("2025-03-10T15:00+08:00", "investigating"))
     run(path, now, "rules")
     assert rows(path)[0]["Alert"] == alert
 
@@ -97,10 +101,7 @@ def test_spring_festival_pause(tmp_path):
                                           delivered_at="2025-01-20 10:00", status="investigating")])
     run(path, "2025-01-24T10:00+08:00", "rules")
     assert rows(path)[0]["Due by"] == "2025-01-27 18:00"  # Sun 01-26 is a make-up working day
-    edit(path, 1, Status="waiting_client")
-    run(path, "2025-01-24T11:00+08:00", "rules")
-    edit(path, 1, Status="investigating")
-    run(path, "2025-02-05T10:00+08:00", "rules")
+    life(path, ("2025-01-24T11:00+08:00", "waiting_client"), ("2025-02-05T10:00+08:00", "investigating"))
     assert rows(path)[0]["Due by"] == "2025-02-07 17:00"  # 26 business hours paused; 01-28..02-04 are holidays
 
 
@@ -108,10 +109,7 @@ def test_a_reopened_case_starts_its_clock_again(tmp_path):
     path = workbook(tmp_path, cases=[dict(QUALITY, case_id="CS-00001", opened_at="2025-03-03 10:00",
                                           status="investigating")])
     run(path, "2025-03-03T10:00+08:00", "rules")
-    edit(path, 1, Status="resolved")
-    run(path, "2025-03-04T10:00+08:00", "rules")
-    edit(path, 1, Status="investigating")
-    run(path, "2025-03-10T10:00+08:00", "rules")
+    life(path, ("2025-03-04T10:00+08:00", "resolved"), ("2025-03-10T10:00+08:00", "investigating"))
     row = rows(path)[0]
     assert row["Due by"] == "2025-03-12 18:00" and not row["Alert"].startswith("Overdue")
 

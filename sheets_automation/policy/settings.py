@@ -18,6 +18,8 @@ from functools import cache
 
 import holidays
 
+from ..isotime import clock_time
+
 
 @dataclass(frozen=True, slots=True)
 class Policy:
@@ -59,13 +61,12 @@ class Policy:
 
     @property
     def business_day_end_time(self) -> time:
-        hours, minutes = self.business_day_end.split(":")
-        return time(int(hours), int(minutes))
+        return clock_time(self.business_day_end)
 
     @property
     def business_day_start_time(self) -> time:
-        hours, minutes = self.business_day_start.split(":")
-        return time(int(hours), int(minutes))
+        return clock_time(self.business_day_start)
+
 
 
 _WHOLE = {"w6_exchanges_per_order", "s2_working_days", "s3_working_days", "s4_expected_working_days",
