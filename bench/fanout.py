@@ -31,18 +31,22 @@ from __future__ import annotations
 
 import random
 import sys
+import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sheets_automation.audit import SheetState  # noqa: E402
+from sheets_automation.audit import AuditStore, SheetState  # noqa: E402
 from sheets_automation.backends.gsheets import open_google_backend  # noqa: E402
+from sheets_automation.backends.gsheets_drive import drive_version  # noqa: E402
 from sheets_automation.changes import skip_reason  # noqa: E402
 from sheets_automation.config import Config, SpreadsheetConfig  # noqa: E402
-from sheets_automation.runner import run_once  # noqa: E402
+from sheets_automation.scheduler import execute_run  # noqa: E402
+from tests.fakes.drive_api import FakeDrive  # noqa: E402
 from tests.fakes.sheets_api import FakeSheetsAPI, col_letters  # noqa: E402
 from tests.test_google_end_to_end import tabs_with  # noqa: E402
 
@@ -54,37 +58,65 @@ SLOTS, EDITED, MAX_SKIP = 6, 0.10, timedelta(hours=6)
 QUOTA_PER_HOUR = 60 * 60
 
 
-def run(api, now):
-    before = (len(api.reads), len(api.writes))
-    result = run_once(open_google_backend("client", session=api.session(), sleep=lambda s: None), CONFIG, SHEET,
-                      JOBS, now)
-    return result, len(api.reads) - before[0], len(api.writes) - before[1]
+class Sheet:
+    """One client sheet on the fake Sheets API and a fake Drive, served as the scheduler and the
+    Celery task serve it (:func:`execute_run` with the change check, a kept layout, the
+    version probe)."""
+
+    def __init__(self, folder: Path):
+        self.api, self.drive = FakeSheetsAPI(), FakeDrive()
+        self.api.add_spreadsheet("client", "Client", "Asia/Shanghai", tabs_with(30), row_count=200)
+        self.session = self.api.session()
+        self.session.mount("https://www.googleapis.com/", self.drive)
+        self.api.between_calls = lambda api, n: self.drive.bump("client") if api.calls[n][2] == "write" else None
+        self.config = replace(CONFIG, data_dir=folder)
+        self.store = AuditStore.for_config(self.config)
+
+    def run(self, now, check: bool = True):
+        """One rules run; returns (result or None when skipped, Sheets reads, Sheets writes,
+        settled: the next change check will skip unless something else changes)."""
+        before = (len(self.api.reads), len(self.api.writes))
+        _record, result = execute_run(
+            self.config, SHEET, JOBS, now, store=self.store, entry="rules",
+            open_backend=lambda c, s: open_google_backend("client", session=self.session, sleep=lambda s: None),
+            version_of=(lambda: drive_version(self.session, "client")) if check else None)
+        kept = self.store.sheet_state(SHEET.name, "rules").version.split("|")[0]
+        return (result, len(self.api.reads) - before[0], len(self.api.writes) - before[1],
+                kept == drive_version(self.session, "client"))
+
+    def person_edits(self) -> None:
+        cases = self.api.grid("client", "Cases")
+        self.api.human_set("Cases", f"{col_letters(cases[0].index('Status') + 1)}3", "resolved")
+        self.drive.bump("client")
 
 
 def measure_costs() -> dict:
-    api = FakeSheetsAPI()
-    api.add_spreadsheet("client", "Client", "Asia/Shanghai", tabs_with(30), row_count=200)
-    for _ in range(4):  # settle
-        result, _r, _w = run(api, NOW)
-    settled, idle_reads, idle_writes = run(api, NOW)
+    with tempfile.TemporaryDirectory() as folder:
+        return _measure(Sheet(Path(folder)))
+
+
+def _measure(sheet: Sheet) -> dict:
+    for k in range(6):  # settle (first runs create the state tab and rows)
+        sheet.run(NOW + timedelta(minutes=k))
+    settled, idle_reads, idle_writes, _ok = sheet.run(NOW, check=False)  # the safety net: a read, no check
     assert not settled.plan
-    cases = api.grid("client", "Cases")
-    api.human_set("Cases", f"{col_letters(cases[0].index('Status') + 1)}3", "resolved")  # a person's edit
-    _res, edit_reads, edit_writes = run(api, NOW)
-    _res, follow_reads, follow_writes = run(api, NOW)
+    sheet.person_edits()
+    _res, edit_reads, edit_writes, edit_settles = sheet.run(NOW + timedelta(minutes=7))
+    _res, follow_reads, follow_writes, _ok = sheet.run(NOW + timedelta(minutes=8), check=False)
     # time-driven runs over 24 h: jump from one announced "next change" to the next
-    t, crossings, time_reads, time_writes = NOW, 0, 0, 0
+    crossings, time_reads, time_writes, time_settles = 0, 0, 0, 0
     end = NOW + timedelta(hours=24)
     nxt = settled.next_change
     while nxt is not None and nxt < end:
-        t = nxt
-        result, r, w = run(api, t)
-        run(api, t)  # settle (the follow-up read is counted by the simulation, as after an edit)
-        crossings, time_reads, time_writes = crossings + 1, time_reads + r, time_writes + w
+        result, r, w, ok = sheet.run(nxt)
+        if not ok:
+            sheet.run(nxt, check=False)  # settle (the follow-up read is counted by the simulation)
+        crossings, time_reads, time_writes, time_settles = crossings + 1, time_reads + r, time_writes + w, time_settles + ok
         nxt = result.next_change
-    return dict(idle=(idle_reads, idle_writes), edit=(edit_reads, edit_writes), follow=(follow_reads, follow_writes),
-                time_driven_per_hour=crossings / 24, time_driven_cost=((time_reads / crossings, time_writes / crossings)
-                                                                       if crossings else (0, 0)))
+    return dict(idle=(idle_reads, idle_writes), edit=(edit_reads, edit_writes), edit_settles=edit_settles,
+                follow=(follow_reads, follow_writes), time_driven_per_hour=crossings / 24,
+                time_driven_cost=(time_reads / crossings, time_writes / crossings) if crossings else (0, 0),
+                time_settles=time_settles / crossings if crossings else 1.0)
 
 
 def simulate(n: int, costs: dict, seed: int = 7, max_skip: timedelta = MAX_SKIP) -> dict:
@@ -110,19 +142,23 @@ def simulate(n: int, costs: dict, seed: int = 7, max_skip: timedelta = MAX_SKIP)
             reason = skip_reason(state, f"v{version}", slot, max_skip)
             if reason:
                 continue
+            settles = True
             if changed:
-                r, w = costs["edit"]
+                (r, w), settles = costs["edit"], costs["edit_settles"]
             elif pending_follow:
                 r, w = costs["follow"]  # the version moved only by our own last write
             elif state.next_change is not None and slot >= state.next_change:
                 r, w = costs["time_driven_cost"]
+                settles = rng.random() < costs["time_settles"]
             else:
                 r, w = costs["idle"]  # safety net
             calls["changes"][0] += r
             calls["changes"][1] += w
             before = version
-            pending_follow = w > 0
-            version += 1 if w else 0  # our own write bumps the version; the state keeps the one read
+            pending_follow = w > 0 and not settles  # a write proven settled needs no follow-up read
+            calls["changes"][2] += 1 if w else 0  # the version probe after a write (Drive)
+            version += 1 if w else 0  # our own write bumps the version
+            before = version if w and settles else before  # ... and a settled run keeps that one
             nxt = slot + timedelta(hours=rng.expovariate(time_rate)) if time_rate else None
             state = SheetState(f"v{before}", slot, nxt, slot)
     calls["single"][1] += round(n * time_rate * costs["time_driven_cost"][1])  # it writes at those instants too
@@ -131,9 +167,10 @@ def simulate(n: int, costs: dict, seed: int = 7, max_skip: timedelta = MAX_SKIP)
 
 def main(sizes: list[int]) -> None:
     costs = measure_costs()
-    print(f"measured per run (reads, writes): idle {costs['idle']}, after an edit {costs['edit']}, "
-          f"follow-up {costs['follow']}, time-driven {tuple(round(x, 2) for x in costs['time_driven_cost'])} "
-          f"at {costs['time_driven_per_hour']:.2f} per sheet-hour")
+    print(f"measured per run (reads, writes): idle {costs['idle']}, after an edit {costs['edit']} "
+          f"({'settled' if costs['edit_settles'] else 'needs a follow-up read'}), follow-up {costs['follow']}, "
+          f"time-driven {tuple(round(x, 2) for x in costs['time_driven_cost'])} "
+          f"at {costs['time_driven_per_hour']:.2f} per sheet-hour ({costs['time_settles']:.0%} settled)")
     print("| sheets | scheduler | Sheets reads/h | Sheets writes/h | Drive checks/h | reads per sheet-hour "
           "| sheets per account per hour |")
     print("|---:|---|---:|---:|---:|---:|---:|")

@@ -77,6 +77,10 @@ SHEET_STATE = sa.Table(
     sa.Column("checked", sa.String(40)),  # when that version was read (UTC)
     sa.Column("next_change", sa.String(40)),  # next instant an output changes by time alone (UTC), or NULL
     sa.Column("full_read", sa.String(40)))  # the last full read of the sheet (UTC)
+SHEET_LAYOUT = sa.Table(  # what a backend knows of a sheet's tabs besides values (#12: a read is then one call)
+    "sheet_layout", META,
+    sa.Column("sheet", sa.String(200), primary_key=True), sa.Column("layout", sa.Text),
+    sa.Column("learnt", sa.String(40)))  # when the tabs were last learnt from the spreadsheet (UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +374,18 @@ class AuditStore:
         with self.engine.begin() as db:
             db.execute(sa.delete(SHEET_STATE).where(SHEET_STATE.c.sheet == sheet, SHEET_STATE.c.entry == entry))
             db.execute(sa.insert(SHEET_STATE).values(**row))
+
+    def kept_layout(self, sheet: str) -> tuple[str, datetime | None]:
+        """The layout kept for ``sheet`` and when its tabs were learnt; ("", None) if none."""
+        with self.engine.connect() as db:
+            r = db.execute(sa.select(SHEET_LAYOUT).where(SHEET_LAYOUT.c.sheet == sheet)).first()
+        return ("", None) if r is None else (r.layout or "", _dt(r.learnt))
+
+    def keep_layout(self, sheet: str, layout: str, learnt: datetime) -> None:
+        with self.engine.begin() as db:
+            db.execute(sa.delete(SHEET_LAYOUT).where(SHEET_LAYOUT.c.sheet == sheet))
+            if layout:
+                db.execute(sa.insert(SHEET_LAYOUT).values(sheet=sheet, layout=layout, learnt=_iso(learnt)))
 
 
 def log_tab(entries: list[AuditEntry], title: str = "Log") -> ReportTab:

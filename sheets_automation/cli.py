@@ -136,6 +136,11 @@ def cmd_init(args) -> int:
     for sheet in sheets_named(config, args.sheet):
         backend = open_backend(config, sheet)
         done = backend.init_layout(schemas)
+        if done and config.backend == "google":  # a layout kept by earlier runs no longer holds
+            from datetime import datetime, timezone
+
+            from .audit import AuditStore
+            AuditStore.for_config(config).keep_layout(sheet.name, "", datetime.now(timezone.utc))
         print(f"{backend.label}: " + ("; ".join(done) if done else "already set up, nothing to do"))
     return 0
 

@@ -125,6 +125,9 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
                 store.record_run(record)
                 return record, None
         backend = (open_backend or default_open)(config, sheet)
+        kept, learnt = keep_layout_for(backend, store, config, sheet, started)
+        if version:  # asked between our write and its verification: see settled_version
+            backend.version_probe = lambda: f"{version_of()}|{settings_fingerprint(config, sheet)}"
 
         def on_applied(result) -> None:
             if audit.enabled:
@@ -132,20 +135,27 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
 
         result = run_once(backend, config, sheet, jobs, now, log=log, on_applied=on_applied)
         calls = result.applied.api_calls if result.applied else 0
+        settled = result.applied.settled_version if result.applied else ""
         if result.applied is not None and audit.enabled and audit.log_tab:
             mirror = backend.apply(WritePlan(reports=[log_tab(store.newest(sheet.name, audit.log_rows),
                                                               audit.log_tab_name)]))
             calls += mirror.api_calls
+            settled = mirror.settled_version  # set only when the first write was settled too
+        # a run that found every tab it needs keeps its layout for the next read; any other drops it
+        layout = backend.layout() if result.ok else ""
+        if layout or learnt is not None:  # (a workbook keeps none: no database write)
+            store.keep_layout(sheet.name, layout, learnt if kept and not backend.layout_learnt else started)
     except RunDeferred:  # open_backend found no quota left: the caller retries later, nothing ran
         raise
     except Exception as exc:
+        store.keep_layout(sheet.name, "", started)  # the next run learns the tabs afresh
         store.record_run(RunRecord(**base, status="failed", seconds=_time.perf_counter() - t0,
                                    error=f"{type(exc).__name__}: {exc}"[:500]))
         raise
     finally:
         lock.release()
-    if version:  # the version read before this run: a run that wrote changed it, so the next one reads again
-        store.save_sheet_state(sheet.name, entry, SheetState(version, now, result.next_change, now))
+    if version:  # the version read before this run, or the one our own write made when it is proven settled
+        store.save_sheet_state(sheet.name, entry, SheetState(settled or version, now, result.next_change, now))
     applied = result.applied
     cells = sum(1 for w in result.plan.cells if not w.tab.startswith("_"))
     record = RunRecord(**base, status="ok" if result.ok else "failed", seconds=result.seconds, api_calls=calls,
@@ -155,6 +165,16 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
                        error="; ".join(result.tab_errors.values())[:500])
     store.record_run(record)
     return record, result
+
+
+def keep_layout_for(backend, store: AuditStore, config: Config, sheet: SpreadsheetConfig,
+                    started: datetime) -> tuple[bool, datetime | None]:
+    """Hand ``backend`` the layout kept from an earlier run if its tabs were learnt less than
+    ``max_skip_hours`` ago (the same safety net as the change check). Returns whether it was
+    taken and when it was learnt."""
+    text, learnt = store.kept_layout(sheet.name)
+    fresh = learnt is not None and started - learnt < timedelta(hours=settings_for(config, sheet).max_skip_hours)
+    return (bool(text) and fresh and backend.use_layout(text)), learnt
 
 
 # --------------------------------------------------------------------------- the loop

@@ -14,7 +14,7 @@ Grid example (raw text as typed; ragged rows allowed)::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from ..schema import TabSchema
 
@@ -176,12 +176,22 @@ class ApplyResult:
     skipped: list[str] = field(default_factory=list)  # one line each: why a write did not land
     api_calls: int = 0  # reads + writes this apply cost (0 for a workbook)
     repaired: int = 0  # writes a person's move displaced during the write, put right (Google)
+    settled_version: str = ""  # the version probe's answer when the write is proven settled (Google)
 
 
 class Backend(Protocol):
     """What a spreadsheet backend offers. Implementations: workbook, Google Sheets."""
 
     label: str  # e.g. "workbook demo.xlsx" or "Google Sheet 1AbC…"; no secrets
+    version_probe: Callable[[], str] | None  # the change check's version source, asked after a write (#12)
+    layout_learnt: bool  # this backend learnt the tabs from the spreadsheet (not only from a kept layout)
+
+    def use_layout(self, text: str) -> bool:
+        """Trust a layout :meth:`layout` gave in an earlier run for the next read; returns
+        whether it was taken (Google: the read is then one call; workbook: never)."""
+
+    def layout(self) -> str:
+        """What the backend knows of the tabs besides their values, as text ("" if nothing)."""
 
     def read(self) -> Snapshot:
         """Read every tab in one batched read. Raises SpreadsheetAccessError."""

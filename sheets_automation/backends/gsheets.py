@@ -5,14 +5,20 @@ apart from the 2 MB write chunks:
 
 * ``read``  — 1 ``spreadsheets.get`` for tab metadata only (a ``fields`` mask: titles, ids,
   grid sizes, alert rules, chart ids; no grid data) and 1 ``values:batchGet`` of every tab
-  (values, not the grid with its formats: about a fifth of the bytes);
+  (values, not the grid with its formats: about a fifth of the bytes). With the layout kept
+  from an earlier run (:meth:`GoogleSheetsBackend.use_layout`, :mod:`.gsheets_meta`) the
+  read is the ``values:batchGet`` alone;
 * ``apply`` — 0 for an empty plan; else 1 ``values:batchGet`` (re-read the touched tabs),
   1 ``spreadsheets.batchUpdate`` only when a tab must be created or grown (values writes never
   grow a sheet) or a coloured column lacks our alert rules, then ``ceil(bytes / 2 MB)``
   ``values:batchUpdate`` (RAW, so text such as ``=HYPERLINK(…)`` stays text), the hidden
   state tab last so a cut-off run never leaves fingerprints ahead of the values; then 1
   ``values:batchGet`` verifying the data tabs written (:mod:`.verify`), plus one repair write
-  only when a person's row or column move displaced a value during the write;
+  only when a person's row or column move displaced a value during the write. With a
+  ``version_probe`` (the change check's Drive version, :mod:`..changes`), the probe is asked
+  between the write and that verification read, which then covers every tab read: when it
+  shows exactly what was read plus what was written, ``ApplyResult.settled_version`` is the
+  probe's answer and the next check need not read the sheet again only to see our own write;
 * ``init_layout`` — 1 read, plus 1 ``spreadsheets.batchUpdate`` when something is missing.
 
 We call gspread's HTTP layer directly: ``Client.open_by_key`` would spend a metadata read.
@@ -23,7 +29,6 @@ Request bodies are built by the pure helpers of :mod:`.gsheets_requests`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import gspread
@@ -34,40 +39,22 @@ from gspread.utils import (DateTimeOption, Dimension, ValueInputOption, ValueRen
                            extract_id_from_url)
 
 from .. import __version__
-from ..appearance import new_tab
 from ..errors import ConfigError, CredentialsError
 from ..schema import TabSchema, normalise_header
-from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, NewTab, Snapshot, WritePlan, trim_rows
+from .base import STATE_TAB, ApplyResult, Grid, Snapshot, WritePlan, trim_rows
 from .gsheets_auth import load_credentials
 from .gsheets_http import DEFAULT_MAX_RETRIES, RetryingHTTPClient, access_error, cell_text
+from .gsheets_init import LAYOUT_FIELDS, layout_requests
+from .gsheets_meta import META_FIELDS, TabMeta, layout_from_text, layout_text, parse_metadata
 from .gsheets_requests import (NEW_TAB_ROWS, Cells, add_chart_request, add_tab_requests, alert_rule_requests,
-                               basic_filter_request, chunk_value_ranges, column_width_requests, grow_requests,
+                               chunk_value_ranges, column_width_requests, grow_requests,
                                new_sheet_id, range_tab, report_range, value_ranges)
 from .placement import append_rows, place
-from .verify import repairs
+from .verify import repairs, settled
 
-_SHEET_PROPS = "properties(sheetId,title,index,hidden,gridProperties)"
-META_FIELDS = f"properties(title,timeZone),sheets({_SHEET_PROPS},conditionalFormats(ranges,booleanRule/condition),charts/chartId)"
-LAYOUT_FIELDS = (f"sheets({_SHEET_PROPS},conditionalFormats,protectedRanges,basicFilter/range,"
-                 f"data/rowData/values(effectiveValue,dataValidation))")
 USER_AGENT = f"sheets-automation/{__version__} (gzip)"
-PROTECTION_NOTE = "Filled by sheets-automation: a hand edit here may be replaced on the next run"
 VALUE_PARAMS = {"valueRenderOption": ValueRenderOption.unformatted, "dateTimeRenderOption": DateTimeOption.serial_number,
                 "majorDimension": Dimension.rows}
-
-
-@dataclass
-class TabMeta:
-    """What we know of a tab besides its values."""
-
-    sheet_id: int
-    title: str
-    hidden: bool = False
-    frozen_rows: int = 0
-    alert_rules: dict[int, set[str]] = field(default_factory=dict)  # 0-based column → label prefixes
-    charts: int = 0  # charts on the tab (a report's chart is added only when there is none)
-    size: tuple[int, int] = (NEW_TAB_ROWS, 26)  # the grid's (rows, columns): values writes must fit
-    rules_by_header: dict[str, set[str]] | None = None  # alert_rules by the column's header at the read
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -76,34 +63,6 @@ class TabMeta:
 def trimmed_rows(rows: Sequence[Sequence[Any]]) -> tuple[tuple[str, ...], ...]:
     """Cells through :func:`cell_text`, trailing blank cells and rows dropped."""
     return trim_rows([cell_text(v) for v in row] for row in rows)
-
-
-def _alert_rules(sheet: dict) -> dict[int, set[str]]:
-    found: dict[int, set[str]] = {}
-    for rule in sheet.get("conditionalFormats") or []:
-        cond = (rule.get("booleanRule") or {}).get("condition") or {}
-        values = cond.get("values") or []
-        if cond.get("type") != "TEXT_STARTS_WITH" or len(values) != 1:
-            continue
-        for rng in rule.get("ranges") or []:
-            start = rng.get("startColumnIndex", 0)
-            if rng.get("endColumnIndex") == start + 1:
-                found.setdefault(start, set()).add(values[0].get("userEnteredValue", ""))
-    return found
-
-
-def parse_metadata(resp: dict) -> tuple[dict[str, TabMeta], str | None, str]:
-    """A ``spreadsheets.get`` reply (no grid data) → tab metadata by title, time zone, title."""
-    meta: dict[str, TabMeta] = {}
-    for sheet in resp.get("sheets") or []:
-        props = sheet.get("properties") or {}
-        title = props.get("title", "")
-        grid = props.get("gridProperties") or {}
-        meta[title] = TabMeta(props.get("sheetId", 0), title, bool(props.get("hidden")),
-                              grid.get("frozenRowCount", 0), _alert_rules(sheet), len(sheet.get("charts") or []),
-                              (grid.get("rowCount", NEW_TAB_ROWS), grid.get("columnCount", 26)))
-    top = resp.get("properties") or {}
-    return meta, top.get("timeZone"), top.get("title", "")
 
 
 def needed_sizes(cells: Cells) -> dict[str, tuple[int, int]]:
@@ -128,6 +87,12 @@ class GoogleSheetsBackend:
         self.account = account
         self.label = f"Google Sheet {spreadsheet_id[:8]}…" if len(spreadsheet_id) > 8 else f"Google Sheet {spreadsheet_id}"
         self._meta: dict[str, TabMeta] | None = None  # from the last read, used by apply
+        self._zone: tuple[str | None, str] = (None, "")  # the spreadsheet's time zone and title
+        self._kept = False  # _meta came from use_layout: the next read trusts it
+        self.layout_learnt = False  # the tabs were learnt from Google by this backend (not only kept)
+        self._read: dict[str, Grid] | None = None  # every tab as read (or as proven after a settled write)
+        self._clean = True  # this apply needed no fallback (tabs learnt again, a refused write)
+        self.version_probe: Callable[[], str] | None = None  # see the module docstring
 
     def _call(self, fn: Callable[..., Any], *args: Any, keep_400: bool = False, **kwargs: Any) -> Any:
         """Run one API call, turning Google errors into our one-line errors (a 400 is passed
@@ -149,23 +114,55 @@ class GoogleSheetsBackend:
     def _relearn_tabs(self) -> tuple[str | None, str]:
         """Fetch the tab list (ids, grid sizes, alert rules; no cells). Returns time zone, title."""
         resp = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params={"fields": META_FIELDS})
-        self._meta, tz, title = parse_metadata(resp)
-        return tz, title
+        self._meta, *zone = parse_metadata(resp)
+        self._zone = (zone[0], zone[1])
+        self._kept = False
+        self.layout_learnt = True
+        return self._zone
+
+    # -- the layout kept between runs ----------------------------------------------
+
+    def use_layout(self, text: str) -> bool:
+        """Trust a layout kept from an earlier run (:meth:`layout`) for the next read, which is
+        then one ``values:batchGet``. Text that is not a layout is ignored. Returns whether
+        it was taken."""
+        known = layout_from_text(text)
+        if known is None:
+            return False
+        self._meta, *zone = known
+        self._zone = (zone[0], zone[1])
+        self._kept = True
+        return True
+
+    def layout(self) -> str:
+        """What this backend knows of the tabs now (after a read and any write), as text."""
+        return layout_text(self._meta, *self._zone) if self._meta else ""
 
     # -- read ----------------------------------------------------------------------
 
     def read(self) -> Snapshot:
         """Tab metadata (one ``spreadsheets.get``, no grid) then every tab's values (one
-        ``values:batchGet``). A tab renamed or deleted in between: learn the tabs once more."""
+        ``values:batchGet``); the values alone with a kept layout. A tab renamed or deleted
+        meanwhile (Google answers 400): learn the tabs once more."""
+        if self._kept:
+            self._kept = False
+            try:
+                return self._snapshot(self._call(self._values, list(self._meta), keep_400=True))
+            except APIError:
+                pass  # a kept tab is gone: read in full
         for attempt in range(2):
-            tz, title = self._relearn_tabs()
+            self._relearn_tabs()
             try:
                 grids = self._call(self._values, list(self._meta), keep_400=attempt == 0)
             except APIError:
                 continue
-            self._name_rules(grids)
-            return Snapshot(grids, tz, title)
+            return self._snapshot(grids)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _snapshot(self, grids: dict[str, Grid]) -> Snapshot:
+        self._name_rules(grids)
+        self._read = grids
+        return Snapshot(grids, *self._zone)
 
     def _name_rules(self, grids: dict[str, Grid]) -> None:
         """Remember which header each alert-rule column had: a column people insert or move
@@ -182,6 +179,10 @@ class GoogleSheetsBackend:
         result = ApplyResult()
         if not plan:
             return result
+        read, self._read = self._read, None  # a later apply settles only on what this one proves
+        self._clean = True  # no fallback (a tab learnt again, a refused write) happened
+        if self._meta is None or read is None or plan.new_tabs or any(r.title not in read for r in plan.reports):
+            read = None  # nothing to compare with, or a tab is created: no settled claim
         if self._meta is None:  # apply without a read first: one extra metadata read
             self._relearn_tabs()
             result.api_calls += 1
@@ -208,30 +209,49 @@ class GoogleSheetsBackend:
         state = cells.pop(STATE_TAB, None)  # fingerprints go last: never ahead of the values
         data = value_ranges(cells) + [rng for _r, rng in reports] + value_ranges({STATE_TAB: state} if state else {})
         result.api_calls += self._write_values(data, need, result)
-        result.api_calls += self._verify(plan, fresh, placed.cells, appended, result)
+        if state:
+            cells[STATE_TAB] = state
+        result.api_calls += self._verify(plan, fresh, placed.cells, appended, result,
+                                         (read, cells, {r.title: r.text_rows() for r, _rng in reports}))
         result.written = sum(len(v) for v in placed.cells.values())
         result.appended = sum(len({row for row, *_ in v}) for v in appended.values())
         return result
 
     def _verify(self, plan: WritePlan, fresh: dict[str, Grid], cells: Cells, appended: Cells,
-                result: ApplyResult) -> int:
+                result: ApplyResult, settle: tuple) -> int:
         """One read after the write: a value a person's row or column move displaced in the
         moment between re-read and write is put where its key and header are now, and the
-        cell it hit gets back what it held (:mod:`.verify`). Returns the calls it cost."""
+        cell it hit gets back what it held (:mod:`.verify`). Returns the calls it cost.
+
+        ``settle`` = (the tabs as read or None, every cell written, reports by title): with a
+        ``version_probe``, the probe is asked first and the same read covers every tab read;
+        if they show exactly what was read plus what was written, the run is settled."""
+        read, written, reports = settle
         key_headers: dict[str, str] = {}
         for w in plan.cells:
             key_headers.setdefault(w.tab, w.ref.key_header)
         tabs = [t for t in dict.fromkeys(list(cells) + list(appended)) if t in fresh and t != STATE_TAB]
-        if not tabs:
-            return 0
-        after, calls = self._reread(tabs)
+        version = self._probe() if read is not None and self._clean else ""
+        after, calls = self._reread(list(read) if version else tabs)
         fix = repairs(fresh, after, {t: cells[t] for t in tabs if t in cells}, key_headers,
                       {t: appended[t] for t in tabs if t in appended})
         result.repaired += fix.displaced
         result.skipped += fix.unresolved
         if fix.cells:
             calls += self._write_values(value_ranges(fix.cells), needed_sizes(fix.cells), result)
+        elif version and self._clean and not fix.unresolved and settled(read, fresh, after, written, reports):
+            result.settled_version = version
+            self._read = after
         return calls
+
+    def _probe(self) -> str:
+        """The version probe's answer; blank when there is none or it failed (no claim then)."""
+        if self.version_probe is None:
+            return ""
+        try:
+            return self.version_probe() or ""
+        except Exception:  # noqa: BLE001 - a failed probe only means a follow-up read
+            return ""
 
     def _write_values(self, data: list[dict], need: dict[str, tuple[int, int]], result: ApplyResult) -> int:
         """``data`` in bodies of at most 2 MB; returns the calls it cost. If Google refuses a chunk
@@ -250,6 +270,7 @@ class GoogleSheetsBackend:
                 if "exceeds grid limits" not in message and "Unable to parse range" not in message:
                     raise access_error(err, self.spreadsheet_id, self.account) from None
             self._relearn_tabs()
+            self._clean = False
             gone = sorted({range_tab(d["range"]) for d in chunk} - set(self._meta))
             result.skipped += [f"{tab}: the tab was deleted or renamed during the write; its writes are dropped"
                                for tab in gone]
@@ -267,7 +288,8 @@ class GoogleSheetsBackend:
         """The one layout batchUpdate; returns the calls it cost.
 
         If Google says a tab or sheet id "already exists" / is "already in use", an earlier
-        attempt whose reply was lost did land: learn the tabs again and send only what is
+        attempt whose reply was lost did land; "No grid with id": a kept layout names a tab
+        since deleted and made again. Either way learn the tabs again and send only what is
         still missing (once).
         """
         try:
@@ -275,9 +297,9 @@ class GoogleSheetsBackend:
             return 1
         except APIError as err:
             message = str(err.error.get("message", ""))
-            if "already exists" not in message and "already in use" not in message:
+            if "already exists" not in message and "already in use" not in message and "No grid with id" not in message:
                 raise access_error(err, self.spreadsheet_id, self.account) from None
-        self._relearn_tabs()
+        self._relearn_tabs()  # a lost reply that did land, or a kept layout gone stale
         self._name_rules(fresh)
         rest = self._structure_requests(plan, fresh, placed, appended, need)
         if rest:
@@ -294,6 +316,7 @@ class GoogleSheetsBackend:
         except APIError:
             pass
         self._relearn_tabs()
+        self._clean = False
         still = [t for t in tabs if t in self._meta]
         return (self._call(self._values, still), 3) if still else ({}, 2)
 
@@ -347,8 +370,10 @@ class GoogleSheetsBackend:
                 present = meta[tab].alert_rules.setdefault(col - 1, set())
             new = alert_rule_requests(meta[tab].sheet_id, col - 1, present)
             requests_ += new
-            present.update(r["addConditionalFormatRule"]["rule"]["booleanRule"]["condition"]["values"][0]
-                           ["userEnteredValue"] for r in new)
+            added = {r["addConditionalFormatRule"]["rule"]["booleanRule"]["condition"]["values"][0]["userEnteredValue"]
+                     for r in new}
+            present.update(added)
+            meta[tab].alert_rules.setdefault(col - 1, set()).update(added)  # kept with the layout
         for report in plan.reports:
             if report.chart is not None and report.title in meta and not meta[report.title].charts:
                 requests_.append(add_chart_request(meta[report.title].sheet_id, report.chart))
@@ -360,78 +385,11 @@ class GoogleSheetsBackend:
     def init_layout(self, schemas: Sequence[TabSchema]) -> list[str]:
         """Create missing tabs (in the order given, then the hidden state tab), freeze headers,
         add dropdowns, warning-only protection and alert rules. Idempotent; never writes data."""
-        resp = self._get(LAYOUT_FIELDS)
-        sheets = resp.get("sheets") or []
-        taken = {(s.get("properties") or {}).get("sheetId", 0) for s in sheets}
-        requests_: list[dict] = []
-        lines: list[str] = []
-        for schema in schemas:
-            sheet = next((s for s in sheets if normalise_header(s["properties"].get("title", "")) in schema.names), None)
-            if sheet is None:
-                sid = new_sheet_id(schema.tab, taken)
-                tab = new_tab(schema) if schema.kind != "report" else NewTab(schema.tab, ())
-                requests_ += add_tab_requests(tab, sid)
-                lines.append(f"created tab {schema.tab}" + (f" with {len(schema.headers)} headers" if schema.headers else ""))
-                sheet = {"properties": {"sheetId": sid, "title": schema.tab, "gridProperties": {"frozenRowCount": 1}},
-                         **({"basicFilter": {"range": {"sheetId": sid}}} if tab.looks else {}),
-                         "data": [{"rowData": [{"values": [{"effectiveValue": {"stringValue": h}}
-                                                           for h in tab.headers]}]}]}
-            requests_ += _tab_layout(schema, sheet, lines)
-        if not any((s.get("properties") or {}).get("title") == STATE_TAB for s in sheets):
-            requests_ += add_tab_requests(NewTab(STATE_TAB, STATE_HEADERS, hidden=True), new_sheet_id(STATE_TAB, taken))
-            lines.append(f"created hidden tab {STATE_TAB}")
+        requests_, lines = layout_requests(self._get(LAYOUT_FIELDS), schemas)
         if requests_:
             self._call(self.http.batch_update, self.spreadsheet_id, {"requests": requests_})
             self._meta = None
         return lines
-
-
-def _tab_layout(schema: TabSchema, sheet: dict, lines: list[str]) -> list[dict]:
-    """Requests that bring one tab's layout up to ``schema``; appends one line per thing."""
-    props = sheet["properties"]
-    sid, title = props.get("sheetId", 0), props.get("title", "")
-    rows = ((sheet.get("data") or [{}])[0].get("rowData") or [])
-    header = [cell_text(c.get("effectiveValue")) for c in ((rows[0].get("values") or []) if rows else [])]
-    first = (rows[1].get("values") or []) if len(rows) > 1 else []
-    cols = {normalise_header(h): i for i, h in reversed(list(enumerate(header))) if h.strip()}
-    protected = {(p["range"].get("startColumnIndex", 0), p["range"].get("endColumnIndex"))
-                 for p in sheet.get("protectedRanges") or [] if p.get("warningOnly") and "range" in p}
-    rules = _alert_rules(sheet)
-    out: list[dict] = []
-    if (props.get("gridProperties") or {}).get("frozenRowCount", 0) < 1:
-        out.append({"updateSheetProperties": {"properties": {"sheetId": sid, "gridProperties": {"frozenRowCount": 1}},
-                                              "fields": "gridProperties.frozenRowCount"}})
-        lines.append(f"froze the header row of {title}")
-    if header and "basicFilter" not in sheet:
-        out.append(basic_filter_request(sid))
-        lines.append(f"added a filter on {title}")
-    for column in schema.columns:
-        c = next((cols[n] for n in column.names if n in cols), None)
-        if c is None:
-            continue
-        where = f"{title}!{column.header}"
-        if column.type == "enum":
-            rule = (first[c].get("dataValidation") or {}) if c < len(first) else {}
-            cond = rule.get("condition") or {}
-            have = [v.get("userEnteredValue") for v in cond.get("values") or []]
-            if cond.get("type") != "ONE_OF_LIST" or have != list(column.values):
-                out.append({"setDataValidation": {
-                    "range": {"sheetId": sid, "startRowIndex": 1, "startColumnIndex": c, "endColumnIndex": c + 1},
-                    "rule": {"condition": {"type": "ONE_OF_LIST",
-                                           "values": [{"userEnteredValue": v} for v in column.values]},
-                             "strict": False, "showCustomUi": True}}})
-                lines.append(f"added dropdown on {where}")
-        if column.owner == "bot" and not column.fill_if_blank and (c, c + 1) not in protected:
-            out.append({"addProtectedRange": {"protectedRange": {
-                "range": {"sheetId": sid, "startColumnIndex": c, "endColumnIndex": c + 1},
-                "description": PROTECTION_NOTE, "warningOnly": True}}})
-            lines.append(f"protected {where} (warning only)")
-        if column.coloured:
-            new = alert_rule_requests(sid, c, rules.get(c, set()))
-            if new:
-                out += new
-                lines.append(f"added alert colour rules on {where}")
-    return out
 
 
 def open_google_backend(spreadsheet_id: str, *, credentials_file: str | None = None,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .base import Grid
+from .base import Grid, trim_rows
 from .placement import _TabIndex
 
 Cells = dict[str, list[tuple[int, int, str, str | None]]]
@@ -108,6 +108,49 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         if cells:
             out.cells[tab] = cells
     return out
+
+
+def expected_rows(read: dict[str, Grid], written: Cells,
+                  reports: dict[str, tuple[tuple[str, ...], ...]]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Every tab as it must read after a write that landed exactly where planned: the rows
+    ``read``, with the ``written`` cells (positions in ``read``) set and ``reports`` written whole.
+
+    >>> g = Grid("T", (("Key", "Alert"), ("K1",)))
+    >>> expected_rows({"T": g}, {"T": [(2, 2, "Overdue", "red"), (3, 1, "K2", None)]}, {})["T"]
+    (('Key', 'Alert'), ('K1', 'Overdue'), ('K2',))
+    """
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for title, grid in read.items():
+        if title in reports:
+            out[title] = reports[title]
+            continue
+        items = written.get(title)
+        if not items:
+            out[title] = trim_rows(grid.rows)
+            continue
+        rows = [list(r) for r in grid.rows]
+        for r, c, v, _colour in items:
+            while len(rows) < r:
+                rows.append([])
+            row = rows[r - 1]
+            row.extend([""] * (c - len(row)))
+            row[c - 1] = v  # text, as the backends read it back (CellWrite.new is text)
+        out[title] = trim_rows(rows)
+    return out
+
+
+def settled(read: dict[str, Grid], fresh: dict[str, Grid], after: dict[str, Grid], written: Cells,
+            reports: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
+    """True when nobody changed the sheet between the read and the verification read ``after``:
+    the re-read (``fresh``) equals the read, and every tab read holds exactly what was read
+    plus what was written. Then the sheet is settled: what the run evaluated is what the
+    sheet holds, and a version taken before ``after`` may stand for it (#12: no follow-up run
+    only to see our own write)."""
+    if set(after) != set(read) or any(trim_rows(g.rows) != trim_rows(read[t].rows)
+                                      for t, g in fresh.items() if t in read):
+        return False
+    want = expected_rows(read, written, reports)
+    return all(trim_rows(after[t].rows) == want[t] for t in read)
 
 
 def _row_was_blank(a: Grid, r: int, ours: dict[tuple[int, int], str]) -> bool:

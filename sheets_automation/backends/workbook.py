@@ -40,9 +40,19 @@ BOT_HEADER_FILL = "EFEFEF"  # header cells of columns the automation fills
 class WorkbookBackend:
     """The :class:`~.base.Backend` port over one .xlsx file."""
 
+    version_probe = None  # a local file costs no quota: no settled claim (see base.Backend)
+    layout_learnt = False
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.label = f"workbook {self.path.name}"
+
+    def use_layout(self, text: str) -> bool:
+        """A workbook is read whole each run: no layout is kept."""
+        return False
+
+    def layout(self) -> str:
+        return ""
 
     # -- checks -----------------------------------------------------------------------
     def _lock_file(self) -> Path | None:
