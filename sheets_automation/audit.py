@@ -240,8 +240,20 @@ def _private_sqlite(path: Path) -> None:
 _ENGINES: dict[str, sa.Engine] = {}
 
 
+def driver_url(url: str) -> str:
+    """``postgresql://…`` (as the docs and most tools write it) with the driver this package
+    installs, psycopg 3; SQLAlchemy's default for that scheme is psycopg2. Other URLs as given.
+
+    >>> driver_url("postgresql://sheets@db.internal/sheets"), driver_url("postgres://h/d"), driver_url("sqlite:///x.db")
+    ('postgresql+psycopg://sheets@db.internal/sheets', 'postgresql+psycopg://h/d', 'sqlite:///x.db')
+    """
+    scheme, sep, rest = url.partition("://")
+    return f"postgresql+psycopg://{rest}" if sep and scheme in ("postgresql", "postgres") else url
+
+
 def _engine(url: str) -> sa.Engine:
     """One engine per URL and process (a forked worker builds its own)."""
+    url = driver_url(url)
     key = f"{os.getpid()}:{url}"
     if key not in _ENGINES:
         if url.startswith("sqlite"):
@@ -252,17 +264,19 @@ def _engine(url: str) -> sa.Engine:
                 dbapi_conn.execute("PRAGMA journal_mode=WAL")
         else:
             engine = sa.create_engine(url, pool_pre_ping=True)
-        META.create_all(engine)
-        _upgrade(engine)
+        with engine.begin() as db:
+            if engine.dialect.name == "postgresql":  # workers starting together on an empty database
+                db.execute(sa.text("SELECT pg_advisory_xact_lock(72163981)"))  # one creator at a time
+            META.create_all(db)
+            _upgrade(db)
         _ENGINES[key] = engine
     return _ENGINES[key]
 
 
-def _upgrade(engine: sa.Engine) -> None:
+def _upgrade(db: sa.Connection) -> None:
     """Databases made before ``runs.recorded`` existed get the column (older rows sort by time only)."""
-    if "recorded" not in {c["name"] for c in sa.inspect(engine).get_columns("runs")}:
-        with engine.begin() as db:
-            db.execute(sa.text("ALTER TABLE runs ADD COLUMN recorded BIGINT"))
+    if "recorded" not in {c["name"] for c in sa.inspect(db).get_columns("runs")}:
+        db.execute(sa.text("ALTER TABLE runs ADD COLUMN recorded BIGINT"))
 
 
 class AuditStore:
@@ -278,6 +292,9 @@ class AuditStore:
         self.url = url
         try:
             self.engine = _engine(url)
+        except ModuleNotFoundError as exc:
+            raise ConfigError(f"[audit] database_url needs the database driver {exc.name!r}: "
+                              f"pip install \"sheets-automation[distributed]\" (PostgreSQL)") from None
         except sa.exc.SQLAlchemyError as exc:
             raise ConfigError(f"cannot open the audit database ({type(exc.orig or exc).__name__}): check "
                               f"[audit] database_url and that the database server is reachable") from None

@@ -157,9 +157,11 @@ def cmd_history(args) -> int:
     from .audit import AuditStore
 
     config = config_from_args(args)
-    entries = AuditStore.for_config(config).history(args.key, sheet=args.sheet)
+    store = AuditStore.for_config(config)
+    entries = store.history(args.key, sheet=args.sheet)
     if not entries:
-        print(f"no recorded changes for {args.key!r} in {config.data_dir}")
+        where = "the audit database ([audit] database_url)" if store.url and not store.path else config.data_dir
+        print(f"no recorded changes for {args.key!r} in {where}")
         return 0
     for e in entries:
         when = e.at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
