@@ -63,13 +63,22 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         width = len(f.rows[0])
         renamed = {c for c in range(1, width + 1) if len(a.rows[0]) == width and f.cell(1, c) != a.cell(1, c)
                    and fi.col(a.cell(1, c)) is None and ai.col(f.cell(1, c)) is None}  # same place, new name
+        targets = []  # (r, c, v, colour, ar, ac): each write with where its row and column are now
+        by_content = _ContentIndex(f, a, fi, ai, {c for _r, c, _v, _colour in items + added})
         for r, c, v, colour in items:
-            key = f.cell(r, kf).strip() or new_keys.get(r, "").strip()
-            ar = _unique(ai.rows_with_key(key_header, key)) if key else None
-            ac = c if c in renamed else ai.col(f.cell(1, c))
+            key = f.cell(r, kf).strip()
+            if key:
+                ar = _unique(ai.rows_with_key(key_header, key))
+            else:  # a row this write gives its ID: found by what it held, never by the new ID itself
+                ar = by_content.row_now(r) if new_keys.get(r, "").strip() else None
+            targets.append((r, c, v, colour, ar, c if c in renamed else ai.col(f.cell(1, c))))
+        # every value still exactly where it was written: whatever moved, moved before the write
+        positional = all(a.cell(r, c) == v for (r, c), v in ours.items())
+        landed = {} if positional else _landed_rows(a, targets, ours)
+        for r, c, v, colour, ar, ac in targets:
             if (ar, ac) == (r, c):
                 continue
-            if a.cell(r, c) == v:  # our value sits at the old address: someone else's cell
+            if not landed.get(r) and a.cell(r, c) == v:  # our value sits at the old address: someone else's cell
                 out.displaced += 1
                 was = _original(f, a, fi, ai, r, c, ka, ours, key_header)
                 if was is None:
@@ -83,9 +92,24 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         out.unresolved += [f"{tab} {header}: {n} written values whose row or column moved away during the write "
                            f"(deleted, renamed or no longer unique); retried next run" for header, n in lost.items()]
         moved_rows: dict[int, list[tuple[int, str, str | None]]] = {}
-        for r, c, v, colour in added:  # an appended row must land on a row that was blank
-            if a.cell(r, c) == v and not _row_was_blank(a, r, ours):
-                moved_rows.setdefault(r, []).append((c, v, colour))
+        new_rows: dict[int, list[tuple[int, str, str | None]]] = {}
+        for r, c, v, colour in added:
+            new_rows.setdefault(r, []).append((c, v, colour))
+        whole = _row_index(a, ai, f, [cells for cells in new_rows.values()])
+        for r, cells in new_rows.items():  # an appended row must land whole on a row that was blank
+            if whole.get(_signature(f, cells)):
+                continue  # landed, or landed and was moved after the write: found whole elsewhere
+            if _row_was_blank(a, r, ours):  # on a blank row; a column people inserted meanwhile shifted it
+                for c, v, colour in cells:
+                    ac = ai.col(f.cell(1, c))
+                    if ac != c and a.cell(r, c) == v:
+                        out.displaced += 1
+                        restore[(r, c)] = ""
+                        if ac is not None:
+                            intended.append((r, ac, v, colour, ""))
+                continue
+            if all(a.cell(r, c) == v for c, v, _colour in cells):
+                moved_rows[r] = cells
         bottom = len(a.rows)
         for n, r in enumerate(sorted(moved_rows)):
             for c, v, colour in moved_rows[r]:
@@ -151,6 +175,73 @@ def settled(read: dict[str, Grid], fresh: dict[str, Grid], after: dict[str, Grid
         return False
     want = expected_rows(read, written, reports)
     return all(trim_rows(after[t].rows) == want[t] for t in read)
+
+
+class _ContentIndex:
+    """Rows of ``a`` by what they hold in the columns this write never touches (one pass,
+    built on first use): where a row without a key is now."""
+
+    def __init__(self, f: Grid, a: Grid, fi: _TabIndex, ai: _TabIndex, written_cols: set[int]):
+        self.f, self.a = f, a
+        self.cols = [(fc, ac) for fc in range(1, len(f.rows[0]) + 1) if fc not in written_cols
+                     and f.cell(1, fc).strip() and (ac := ai.col(f.cell(1, fc))) is not None]
+        self._index: dict[tuple[str, ...], list[int]] | None = None
+
+    def row_now(self, r: int) -> int | None:
+        if not self.cols:
+            return None
+        if self._index is None:
+            self._index = {}
+            for ar in range(2, len(self.a.rows) + 1):
+                self._index.setdefault(tuple(self.a.cell(ar, ac) for _fc, ac in self.cols), []).append(ar)
+        sig = tuple(self.f.cell(r, fc) for fc, _ac in self.cols)
+        return _unique(self._index.get(sig, [])) if any(v.strip() for v in sig) else None
+
+
+def _landed_rows(a: Grid, targets: list, ours: dict[tuple[int, int], str]) -> dict[int, bool]:
+    """Rows (fresh addresses) whose every written value sits on that row where it is now: the
+    write landed and people moved the row afterwards, so nothing is displaced, even where
+    the old address happens to hold an equal value (a timestamp every row got). A row whose
+    old address now holds a row that is blank but for our values (inserted meanwhile) did
+    not land. Asked only when some written value is no longer at its written address (so
+    something moved after the write): when all are, rows moved before it and equal values
+    are coincidences."""
+    landed: dict[int, bool] = {}
+    for r, _c, v, _colour, ar, ac in targets:
+        ok = ar is not None and ac is not None and a.cell(ar, ac) == v
+        landed[r] = landed.get(r, True) and ok
+    filled = {r for (r, _c), v in ours.items() if v.strip()}
+    for r, is_landed in landed.items():
+        if is_landed and r in filled and _row_was_blank(a, r, ours):
+            landed[r] = False
+    return landed
+
+
+def _signature(f: Grid, cells: list[tuple[int, str, str | None]]) -> tuple[tuple[str, str], ...]:
+    """An appended row's non-blank values by header (columns may have moved since)."""
+    return tuple(sorted((f.cell(1, c), v) for c, v, _colour in cells if v.strip()))
+
+
+def _row_index(a: Grid, ai: _TabIndex, f: Grid, rows: list[list[tuple[int, str, str | None]]]) -> dict:
+    """How many rows of ``a`` hold exactly (non-blank cells) each appended row's values: one
+    pass over ``a``, one dictionary lookup per row."""
+    wanted = {_signature(f, cells) for cells in rows}
+    if not wanted:
+        return {}
+    headers = sorted({h for sig in wanted for h, _v in sig})
+    cols = {h: ai.col(h) for h in headers}
+    found: dict[tuple[tuple[str, str], ...], int] = {}
+    if any(c is None for c in cols.values()):
+        return found
+    known = {c for c in cols.values()}
+    for r in range(2, len(a.rows) + 1):
+        row = a.rows[r - 1]
+        if any(v.strip() for i, v in enumerate(row, start=1) if i not in known):
+            continue  # more than an appended row holds
+        sig = tuple(sorted((h, a.cell(r, c)) for h, c in cols.items() if a.cell(r, c).strip()))
+        if sig in wanted:
+            found[sig] = found.get(sig, 0) + 1
+    return found
 
 
 def _row_was_blank(a: Grid, r: int, ours: dict[tuple[int, int], str]) -> bool:
