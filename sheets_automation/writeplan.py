@@ -133,12 +133,12 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         has_opinion = want.notna()
         if col.fill_if_blank:
             todo = has_opinion & have.str.strip().eq("") & want.astype(str).ne("")
-            for row in todo.index[todo]:
-                per_row.setdefault(row, []).append((col.field, have.at[row], str(want.at[row])))
+            for row, current, new in zip(todo.index[todo], have[todo], want[todo]):
+                per_row.setdefault(row, []).append((col.field, current, str(new)))
             continue
         differs = has_opinion & have.ne(want.astype(str))
-        for row in differs.index[differs]:
-            current, new = have.at[row], str(want.at[row])
+        for row, current, new in zip(differs.index[differs], have[differs], want[differs]):
+            new = str(new)
             if current != "" and state_key[row]:
                 if hand_edited(state, state_key[row], col.field, current, bool(processed.at[row])):
                     kept += 1
@@ -148,9 +148,9 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
                 continue
             per_row.setdefault(row, []).append((col.field, current, new))
         same = has_opinion & ~differs & have.ne("") & usable
-        for row in same.index[same]:
-            fps = state.get(row_key(schema.tab, keys.at[row]))
-            if fps.get(col.field) != (fp := fingerprint(have.at[row])):  # missing or stale: adopt
+        for row, key, current in zip(same.index[same], keys[same], have[same]):
+            fps = state.get(row_key(schema.tab, key))
+            if fps.get(col.field) != (fp := fingerprint(current)):  # missing or stale: adopt
                 adopt.setdefault(row, {})[col.field] = fp
     for row, changes in per_row.items():
         for v in volatile:
