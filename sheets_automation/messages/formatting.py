@@ -52,8 +52,8 @@ def local_datetime(value: datetime, language: str, tz: tzinfo) -> str:
     return _long_datetime(wall, local.utcoffset(), language)
 
 
-# Formatting is a pure function of the wall time, the offset and the language, and a run
-# formats the same few days again and again: each text is computed once per process.
+# Formatting is a pure function of the wall time, the offset and the language, and many rows
+# of a sheet share a day or an instant: each text is kept for the process's life (up to 16k).
 @lru_cache(maxsize=1 << 14)
 def _long_date(day: date, language: str) -> str:
     return format_date(day, format="long", locale=_locale(language))
