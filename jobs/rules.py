@@ -27,12 +27,16 @@ def _alerts(ctx, stem: str, evaluated: pd.DataFrame, **extra: pd.Series) -> TabO
 
 def _new_rows(ctx, frame: pd.DataFrame, fields: tuple[str, ...], rule: str) -> list[dict[str, str]]:
     """Text by field for each new row, plus ``"_rule"``: why it was created (audit trail)."""
+    stamps = {f: ctx.fmt(frame[f]).tolist() for f in fields  # datetime columns: formatted in one call
+              if f in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[f])}
     rows = []
-    for rec in frame.to_dict("records"):
+    for i, rec in enumerate(frame.to_dict("records")):
         row = {}
         for f in fields:
             v = rec.get(f)
-            if isinstance(v, pd.Timestamp) or hasattr(v, "tzinfo"):
+            if f in stamps:
+                row[f] = stamps[f][i]
+            elif isinstance(v, pd.Timestamp) or hasattr(v, "tzinfo"):
                 row[f] = ctx.fmt(pd.Series([v])).iloc[0] if not pd.isna(v) else ""
             else:
                 row[f] = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)

@@ -66,12 +66,25 @@ def assign_keys(typed: TypedTab) -> tuple[pd.Series, pd.Series]:
     return keys, usable
 
 
-def _ref(typed: TypedTab, row: int, key: str, usable: bool, key_was_blank: bool) -> RowRef:
+def _raw_cells(typed: TypedTab):
+    """``cell(row, field)``: the raw text as read; each column turned into a dict on first use
+    (one lookup per cell instead of a pandas ``.at`` each)."""
+    columns: dict[str, dict[int, str]] = {}
+
+    def cell(row: int, field: str) -> str:
+        if field not in columns:
+            columns[field] = typed.raw[field].to_dict()
+        return columns[field][row]
+    return cell
+
+
+def _ref(typed: TypedTab, row: int, key: str, usable: bool, key_was_blank: bool, cell=None) -> RowRef:
     layout = typed.layout
     key_header = layout.header[typed.schema.key]
     if usable and not key_was_blank:
         return RowRef(key_header=key_header, key=key, row=row)
-    anchor = tuple((layout.header[c.field], str(typed.raw.at[row, c.field]))
+    cell = cell or _raw_cells(typed)
+    anchor = tuple((layout.header[c.field], str(cell(row, c.field)))
                    for c in typed.schema.columns
                    if c.field in layout.col and (c.owner != "bot" or c.field == typed.schema.key))
     return RowRef(key_header=key_header, key="", row=row, anchor=anchor)
@@ -133,12 +146,12 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         has_opinion = want.notna()
         if col.fill_if_blank:
             todo = has_opinion & have.str.strip().eq("") & want.astype(str).ne("")
-            for row in todo.index[todo]:
-                per_row.setdefault(row, []).append((col.field, have.at[row], str(want.at[row])))
+            for row, current, new in zip(todo.index[todo], have[todo], want[todo]):
+                per_row.setdefault(row, []).append((col.field, current, str(new)))
             continue
         differs = has_opinion & have.ne(want.astype(str))
-        for row in differs.index[differs]:
-            current, new = have.at[row], str(want.at[row])
+        for row, current, new in zip(differs.index[differs], have[differs], want[differs]):
+            new = str(new)
             if current != "" and state_key[row]:
                 if hand_edited(state, state_key[row], col.field, current, bool(processed.at[row])):
                     kept += 1
@@ -148,37 +161,43 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
                 continue
             per_row.setdefault(row, []).append((col.field, current, new))
         same = has_opinion & ~differs & have.ne("") & usable
-        for row in same.index[same]:
-            fps = state.get(row_key(schema.tab, keys.at[row]))
-            if fps.get(col.field) != (fp := fingerprint(have.at[row])):  # missing or stale: adopt
+        for row, key, current in zip(same.index[same], keys[same], have[same]):
+            fps = state.get(row_key(schema.tab, key))
+            if fps.get(col.field) != (fp := fingerprint(current)):  # missing or stale: adopt
                 adopt.setdefault(row, {})[col.field] = fp
-    for row, changes in per_row.items():
-        for v in volatile:
-            have = str(typed.raw.at[row, v.field])
+    cell = _raw_cells(typed)
+    for v in volatile:
+        for row, changes in per_row.items():
+            have = str(cell(row, v.field))
             if have == "" or (state_key[row] and ours(state, state_key[row], v.field, have)):
                 changes.append((v.field, have, checked_at))
     colours = out.colours
     rules = out.rules
+    # by row, looked up once per tab rather than cell by cell
+    colour_of = colours.to_dict() if colours is not None else {}
+    rule_of = rules.to_dict() if rules is not None else {}
+    key_of, usable_of, raw_key_of = keys.to_dict(), usable.to_dict(), raw_keys.to_dict()
+    column_of = {c.field: c for c in schema.columns}
     state_updates: dict[str, dict[str, str]] = {}
     timeline = out.timeline
-    for row in sorted(set(per_row) | set(adopt) | {r for r in timeline if r in usable.index} | set(created)):
+    for row in sorted(set(per_row) | set(adopt) | {r for r in timeline if r in usable_of} | set(created)):
         changes = per_row.get(row, [])
-        rule = str(rules.at[row]) if rules is not None and row in rules.index and pd.notna(rules.at[row]) else ""
+        rule = str(rule_of[row]) if row in rule_of and pd.notna(rule_of[row]) else ""
         if row in created:
-            plan.appends.append(_new_row(typed, row, changes, colours, created[row] or rule))
-        ref = _ref(typed, row, keys.at[row], bool(usable.at[row]), raw_keys.at[row] == "")
+            plan.appends.append(_new_row(typed, row, changes, colours, created[row] or rule, cell))
+        ref = _ref(typed, row, key_of[row], bool(usable_of[row]), raw_key_of[row] == "", cell)
         for fname, old, new in changes if row not in created else ():
-            col = schema.column(fname)
+            col = column_of[fname]
             colour = None
-            if col.coloured and colours is not None and row in colours.index and isinstance(colours.at[row], str):
-                colour = colours.at[row] or None
+            if col.coloured and row in colour_of and isinstance(colour_of[row], str):
+                colour = colour_of[row] or None
             plan.cells.append(CellWrite(tab=tab, ref=ref, header=layout.header[fname], old=old, new=new,
                                         colour=colour, rule=rule))
         if rk := state_key[row]:
             fps = dict(state.get(rk))
             fps.update(adopt.get(row, {}))
             for fname, _old, new in changes:
-                if schema.column(fname).fill_if_blank:
+                if column_of[fname].fill_if_blank:
                     continue
                 if new == "":
                     fps.pop(fname, None)
@@ -196,10 +215,11 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
 
 
 def _new_row(typed: TypedTab, row: int, changes: list[tuple[str, str, str]], colours: pd.Series | None,
-             rule: str) -> RowAppend:
+             rule: str, cell=None) -> RowAppend:
     """A created row: its given values plus the bot values, by header."""
     layout, schema = typed.layout, typed.schema
-    values = {f: v for f, v in typed.raw.loc[row].items() if isinstance(v, str) and v.strip()}
+    cell = cell or _raw_cells(typed)
+    values = {f: v for f in typed.raw.columns if isinstance(v := cell(row, f), str) and v.strip()}
     values.update({f: new for f, _old, new in changes})
     colour = colours.at[row] if colours is not None and row in colours.index else None
     coloured = tuple((layout.header[c.field], colour) for c in schema.columns

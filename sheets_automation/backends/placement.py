@@ -35,6 +35,7 @@ class _TabIndex:
         self._keys: dict[str, dict[str, list[int]]] = {}
         self._merged: dict[int, list[tuple[int, int, str]]] | None = None
         self._anchors: dict[tuple[str, ...], dict[tuple[str, ...], list[int]]] = {}
+        self._col_of: dict[str, int | None] = {}  # header as written in the plan -> column
 
     def merged_range(self, row: int, col: int) -> str:
         """The A1 range (``Cases!Y10:Y12``) of the merged block holding the cell, or ''."""
@@ -53,7 +54,9 @@ class _TabIndex:
         return spans[i][2] if i >= 0 and spans[i][0] <= row <= spans[i][1] else ""
 
     def col(self, header: str) -> int | None:
-        return self.cols.get(normalise_header(header))
+        if header not in self._col_of:
+            self._col_of[header] = self.cols.get(normalise_header(header))
+        return self._col_of[header]
 
     def rows_with_key(self, key_header: str, key: str) -> list[int]:
         c = self.col(key_header)
@@ -148,12 +151,16 @@ def append_rows(plan: WritePlan, grids: dict[str, Grid]) -> dict[str, list[tuple
     """Cells for ``plan.appends`` placed below the last non-empty row of each fresh grid."""
     out: dict[str, list[tuple[int, int, str, str | None]]] = {}
     next_row: dict[str, int] = {}
+    indexes: dict[str, _TabIndex] = {}
     for a in plan.appends:
-        grid = grids.get(a.tab)
-        if grid is None:
-            headers = next((t.headers for t in plan.new_tabs if t.title == a.tab), ())
-            grid = Grid(a.tab, (tuple(headers),))
-        index = _TabIndex(grid)
+        if a.tab not in indexes:
+            grid = grids.get(a.tab)
+            if grid is None:
+                headers = next((t.headers for t in plan.new_tabs if t.title == a.tab), ())
+                grid = Grid(a.tab, (tuple(headers),))
+            indexes[a.tab] = _TabIndex(grid)
+        index = indexes[a.tab]
+        grid = index.grid
         if a.tab not in next_row:
             last = len(grid.rows)
             while last > 1 and not any(v.strip() for v in grid.rows[last - 1]):

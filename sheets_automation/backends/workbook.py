@@ -150,7 +150,7 @@ class WorkbookBackend:
                         fills[colour] = PatternFill("solid", start_color=colour_code.rgb(colour),
                                                     end_color=colour_code.rgb(colour))
                     cell.fill = fills[colour]
-                elif colour_code.colour_of(value) is None and value == "" and cell.fill.fill_type == "solid":
+                elif value == "" and colour_code.colour_of(value) is None and cell.fill.fill_type == "solid":
                     cell.fill = PatternFill()
                 result.written += 1
         appended_rows: set[tuple[str, int]] = set()

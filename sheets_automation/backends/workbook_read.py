@@ -18,7 +18,7 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
-from .base import Grid, trim_rows
+from .base import Grid
 
 
 def cell_text(value: object) -> str:
@@ -59,7 +59,11 @@ def read_grids(path: Path) -> dict[str, Grid]:
         for meta in wb.sheets_metadata:
             sheet = wb.get_sheet_by_name(meta.name)
             # padded from A1; ends at the last cell holding data, whatever the stored dimension says
-            rows = trim_rows(_row_text(r) for r in sheet.to_python(skip_empty_area=False))
+            # (each row is trimmed by _row_text; only the trailing blank rows are left to drop)
+            rows = [_row_text(r) for r in sheet.to_python(skip_empty_area=False)]
+            while rows and not rows[-1]:
+                rows.pop()
+            rows = tuple(rows)
             merged = tuple((a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or ()))
             out[meta.name] = Grid(title=meta.name, rows=rows, hidden=meta.visible != SheetVisibleEnum.Visible,
                                   merged=merged)

@@ -15,8 +15,9 @@ Surprises:
 """
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale
@@ -39,7 +40,7 @@ def local_date(value: date | datetime, language: str, tz: tzinfo) -> str:
         value = _aware(value).astimezone(tz).date()
     elif not isinstance(value, date):
         raise FormattingError(f"expected a date, got {type(value).__name__}")
-    return format_date(value, format="long", locale=language)
+    return _long_date(date(value.year, value.month, value.day), language)
 
 
 def local_datetime(value: datetime, language: str, tz: tzinfo) -> str:
@@ -47,11 +48,31 @@ def local_datetime(value: datetime, language: str, tz: tzinfo) -> str:
     if not isinstance(value, datetime):
         raise FormattingError(f"expected a datetime, got {type(value).__name__}")
     local = _aware(value).astimezone(tz)
-    pattern = Locale.parse(language).datetime_formats["long"].replace("'", "")
-    time_text = f"{format_time(local, format='short', locale=language)} " + get_timezone_gmt(
-        local, width="long", locale=language
+    wall = datetime(local.year, local.month, local.day, local.hour, local.minute, local.second, local.microsecond)
+    return _long_datetime(wall, local.utcoffset(), language)
+
+
+# Formatting is a pure function of the wall time, the offset and the language, and many rows
+# of a sheet share a day or an instant: each text is kept for the process's life (up to 16k).
+@lru_cache(maxsize=1 << 14)
+def _long_date(day: date, language: str) -> str:
+    return format_date(day, format="long", locale=_locale(language))
+
+
+@lru_cache(maxsize=1 << 14)
+def _long_datetime(wall: datetime, offset: timedelta, language: str) -> str:
+    locale = _locale(language)
+    local = wall.replace(tzinfo=timezone(offset))  # only the offset is shown (GMT+08:00), never the zone's name
+    pattern = locale.datetime_formats["long"].replace("'", "")
+    time_text = f"{format_time(local, format='short', locale=locale)} " + get_timezone_gmt(
+        local, width="long", locale=locale
     )
-    return pattern.replace("{0}", time_text).replace("{1}", format_date(local, "long", locale=language))
+    return pattern.replace("{0}", time_text).replace("{1}", format_date(local, "long", locale=locale))
+
+
+@lru_cache(maxsize=None)
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)
 
 
 def money(value: Any, currency: str, language: str) -> str:
@@ -66,7 +87,7 @@ def money(value: Any, currency: str, language: str) -> str:
         raise FormattingError("the amount is not a finite number")
     if not isinstance(currency, str) or len(currency.strip()) != 3 or not currency.strip().isalpha():
         raise FormattingError("the currency is not a three-letter ISO 4217 code")
-    return format_currency(amount, currency.strip().upper(), locale=language)
+    return format_currency(amount, currency.strip().upper(), locale=_locale(language))
 
 
 def _aware(value: datetime) -> datetime:

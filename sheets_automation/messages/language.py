@@ -72,6 +72,12 @@ def normalize_language(value: str) -> str | None:
     """
     if not isinstance(value, str) or not value.strip():
         return None
+    return _normalized(value)
+
+
+@lru_cache(maxsize=4096)
+def _normalized(value: str) -> str | None:
+    """:func:`normalize_language` of a non-blank text (a sheet repeats a few spellings)."""
     key = _key(value)
     names = _language_names()
     if key in names:
@@ -90,6 +96,12 @@ def country_language(destination_country: str) -> str | None:
     code = country_code(destination_country)
     if code is None:
         return None
+    return _official_language(code)
+
+
+@lru_cache(maxsize=512)
+def _official_language(code: str) -> str | None:
+    """:func:`country_language` of an ISO 3166 code (CLDR looked up once per country)."""
     for language in get_official_languages(code, de_facto=True):
         primary = language.split("_", 1)[0]
         if primary in SUPPORTED_LANGUAGES:

@@ -106,19 +106,24 @@ def _shipped_loader() -> PackageLoader:
 
 
 def shipped_environment() -> Environment:
-    """Environment over the shipped templates (trusted, not sandboxed)."""
+    """Environment over the shipped templates (trusted, not sandboxed).
+
+    ``auto_reload`` is off: a template is read once per environment, not checked on disk
+    at every render (a renderer lives for one run, see :class:`MessageRenderer`).
+    """
     return _configure(Environment(
         loader=_shipped_loader(), undefined=StrictUndefined, autoescape=False,
-        lstrip_blocks=True, extensions=["jinja2.ext.i18n"],
+        lstrip_blocks=True, extensions=["jinja2.ext.i18n"], auto_reload=False,
     ))
 
 
 def user_environment(user_dir: Path) -> SandboxedEnvironment:
-    """Sandboxed environment over a user directory, with the shipped templates behind it."""
+    """Sandboxed environment over a user directory, with the shipped templates behind it
+    (templates read once per environment, as in :func:`shipped_environment`)."""
     return _configure(SandboxedEnvironment(
         loader=ChoiceLoader([FileSystemLoader(str(user_dir)), _shipped_loader()]),
         undefined=StrictUndefined, autoescape=False, lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n"], auto_reload=False,
     ))  # type: ignore[return-value]
 
 
@@ -145,6 +150,10 @@ def guard_formula(text: str, language: str) -> str:
 class MessageRenderer:
     """Renders situations in a language, with optional user overrides.
 
+    Templates (and which user file overrides what) are looked up once per situation and
+    language and kept for the renderer's life: the messages job builds one renderer per
+    run, so a template edited between runs is picked up by the next run.
+
     :param user_dir: the config's ``messages.templates_dir``, or None for shipped only.
     :raises ConfigError: when ``user_dir`` is given but is not a directory.
     """
@@ -155,6 +164,7 @@ class MessageRenderer:
         self.user_dir = Path(user_dir) if user_dir is not None else None
         self._shipped = shipped_environment()
         self._user = user_environment(self.user_dir) if self.user_dir is not None else None
+        self._templates: dict[tuple[str, str], Template] = {}  # by (situation, language)
 
     def user_template(self, situation: str, language: str) -> Path | None:
         """The user file that overrides this situation and language, if any."""
@@ -182,6 +192,11 @@ class MessageRenderer:
         return unused
 
     def _template(self, situation: str, language: str) -> Template:
+        if (situation, language) not in self._templates:
+            self._templates[situation, language] = self._lookup(situation, language)
+        return self._templates[situation, language]
+
+    def _lookup(self, situation: str, language: str) -> Template:
         user_file = self.user_template(situation, language)
         if user_file is None or self._user is None:
             return self._shipped.get_template(f"{situation}.j2")
