@@ -134,13 +134,12 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
                 store.record_writes(entries_from_result(result, run_id, started))
 
         result = run_once(backend, config, sheet, jobs, now, log=log, on_applied=on_applied)
-        calls = result.applied.api_calls if result.applied else 0
         settled = result.applied.settled_version if result.applied else ""
         if result.applied is not None and audit.enabled and audit.log_tab:
             mirror = backend.apply(WritePlan(reports=[log_tab(store.newest(sheet.name, audit.log_rows),
                                                               audit.log_tab_name)]))
-            calls += mirror.api_calls
             settled = mirror.settled_version  # set only when the first write was settled too
+        calls = backend.requests  # the run's Sheets quota use: reads and writes
         # a run that found every tab it needs keeps its layout for the next read; any other drops it
         layout = backend.layout() if result.ok else ""
         if layout or learnt is not None:  # (a workbook keeps none: no database write)

@@ -93,6 +93,7 @@ def test_after_an_edit_one_run_reads_three_times_and_the_next_slot_costs_nothing
     assert record.status == "ok" and record.written > 0 and client.cell("Cases", "Alert", 3) != before
     # read (values alone, the layout is kept), re-read, verification read; no spreadsheets.get
     assert [kind for _m, _p, kind in calls].count("read") == 3 and metadata_reads(calls) == 0
+    assert record.api_calls == len(calls) == 4  # what `status` shows: every Sheets call, reads included
     record, calls = client.slot()
     assert record.status == "unchanged" and calls == []  # our own write was proven settled
 

@@ -185,6 +185,7 @@ class Backend(Protocol):
     label: str  # e.g. "workbook demo.xlsx" or "Google Sheet 1AbC…"; no secrets
     version_probe: Callable[[], str] | None  # the change check's version source, asked after a write (#12)
     layout_learnt: bool  # this backend learnt the tabs from the spreadsheet (not only from a kept layout)
+    requests: int  # Sheets API requests made so far, reads included (0 for a workbook)
 
     def use_layout(self, text: str) -> bool:
         """Trust a layout :meth:`layout` gave in an earlier run for the next read; returns

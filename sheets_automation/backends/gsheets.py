@@ -93,10 +93,12 @@ class GoogleSheetsBackend:
         self._read: dict[str, Grid] | None = None  # every tab as read (or as proven after a settled write)
         self._clean = True  # this apply needed no fallback (tabs learnt again, a refused write)
         self.version_probe: Callable[[], str] | None = None  # see the module docstring
+        self.requests = 0  # Sheets API requests this backend made (reads and writes): a run's quota use
 
     def _call(self, fn: Callable[..., Any], *args: Any, keep_400: bool = False, **kwargs: Any) -> Any:
         """Run one API call, turning Google errors into our one-line errors (a 400 is passed
         through as ``APIError`` when the caller knows how to recover from it)."""
+        self.requests += 1
         try:
             return fn(*args, **kwargs)
         except APIError as err:

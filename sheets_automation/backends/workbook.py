@@ -42,6 +42,7 @@ class WorkbookBackend:
 
     version_probe = None  # a local file costs no quota: no settled claim (see base.Backend)
     layout_learnt = False
+    requests = 0  # no Sheets API
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
