@@ -33,8 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tests.test_reliability_people_editing as sim  # noqa: E402
 from tests.fakes.sheets_api import FakeSheetsAPI, col_letters  # noqa: E402
+from tests.test_race_calls import phase_hit  # noqa: E402
 
-MOMENTS = ("before the re-read", "before the values write", "before the verification read")
+MOMENTS = {"before the re-read": "between read and re-read", "before the values write": "between re-read and write",
+           "before the verification read": "after the write"}  # -> the race suite's phase names
 
 
 def person_in_own_columns(rng: random.Random, api: FakeSheetsAPI) -> None:
@@ -64,16 +66,6 @@ def person_in_own_columns(rng: random.Random, api: FakeSheetsAPI) -> None:
             api.human_insert_columns(tab, rng.randint(1, 9))
 
 
-def _hit(fake: FakeSheetsAPI, n: int, moment: str) -> bool:
-    method, path, _kind = fake.calls[n]
-    wrote = any(p.endswith("values:batchUpdate") for _m, p, _k in fake.calls[:n])
-    if moment == "before the re-read":
-        return n == 2
-    if moment == "before the values write":
-        return path.endswith("values:batchUpdate") and not wrote
-    return method == "GET" and wrote
-
-
 def interleave(name: str, seed: int, moment: str, people) -> list[str]:
     base, plan = sim.BASELINES[name]
     api = FakeSheetsAPI()
@@ -82,7 +74,7 @@ def interleave(name: str, seed: int, moment: str, people) -> list[str]:
     seen: dict[str, dict] = {}
 
     def between(fake: FakeSheetsAPI, n: int) -> None:
-        if "before" not in seen and _hit(fake, n, moment):
+        if "before" not in seen and phase_hit(fake, n, MOMENTS[moment]):
             people(rng, fake)
             seen["before"] = {t: sim.snapshot(fake, t) for t in sim.EDITED_TABS}
 

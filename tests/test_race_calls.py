@@ -64,7 +64,8 @@ def _letter(col: int) -> str:
     return chr(64 + col) if col <= 26 else "A" + chr(64 + col - 26)
 
 
-def _phase_hit(api: FakeSheetsAPI, n: int, phase: str) -> bool:
+def phase_hit(api: FakeSheetsAPI, n: int, phase: str) -> bool:
+    """Whether call ``n`` of a run (a read of 2 calls) is at ``phase`` (one of :data:`PHASES`)."""
     method, path, _kind = api.calls[n]
     wrote = any(p.endswith("values:batchUpdate") for _m, p, _k in api.calls[:n])
     if phase == "before the read":
@@ -132,7 +133,7 @@ def test_an_edit_at_any_call_converges_to_the_reference(converged, references, p
     done = []
 
     def between(fake, n):
-        if not done and _phase_hit(fake, n, phase):
+        if not done and phase_hit(fake, n, phase):
             done.append(n)
             EDITS[edit](fake)
 

@@ -31,6 +31,7 @@ from sheets_automation.demo import sample_rows
 from sheets_automation.runner import run_once
 from sheets_automation.schema import shipped_schemas
 from tests.fakes.sheets_api import FakeSheetsAPI, col_letters
+from tests.test_race_calls import phase_hit
 
 NOW = datetime(2025, 3, 9, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 LATER = NOW + timedelta(days=4, hours=3)
@@ -181,14 +182,7 @@ def check(name: str, seed: int, plan, before: dict, after: dict, read: dict) -> 
     return [f"{name} seed {seed}: {p}" for p in problems]
 
 
-def _moment(fake: FakeSheetsAPI, n: int, moment: str) -> bool:
-    if moment == "before the re-read":
-        return n == 2  # after the run's read (2 calls)
-    method, _path, _kind = fake.calls[n]  # "after the write": before the verification read
-    return method == "GET" and any(p.endswith("values:batchUpdate") for _m, p, _k in fake.calls[:n])
-
-
-def interleave(name: str, seed: int, moment: str = "before the re-read") -> tuple[list[str], int, int]:
+def interleave(name: str, seed: int, moment: str = "between read and re-read") -> tuple[list[str], int, int]:
     base, plan = BASELINES[name]
     api = FakeSheetsAPI()
     api.spreadsheets[SID] = copy.deepcopy(base)
@@ -196,7 +190,7 @@ def interleave(name: str, seed: int, moment: str = "before the re-read") -> tupl
     seen: dict[str, dict] = {}
 
     def between(fake: FakeSheetsAPI, n: int) -> None:
-        if "before" not in seen and _moment(fake, n, moment):
+        if "before" not in seen and phase_hit(fake, n, moment):
             person(rng, fake)
             seen["before"] = {t: snapshot(fake, t) for t in EDITED_TABS}
 
