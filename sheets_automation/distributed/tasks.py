@@ -9,7 +9,7 @@ sleeps on quota or on a busy sheet):
    run without the lock);
 3. the change check (Drive ``files.get`` through the same session: not Sheets quota) may
    skip the run at zero Sheets calls (:mod:`..changes`);
-4. quota: the run's worst case (2 reads, 2 writes) is taken from the account's buckets
+4. quota: the run's usual worst case (4 reads, 2 writes) is taken from the account's buckets
    before the first Sheets call, else ``Defer`` by the wait the bucket names; after the run
    the difference to the real count is refunded or charged. A 429 puts the account in
    back-off for every worker. A tracking entry first takes one token of the tracking
@@ -36,7 +36,7 @@ from ..scheduler import execute_run, settings_for
 from .redis_parts import PREFIX, RedisSheetLock, broker_now
 from .runtime import BACKOFF_SECONDS, SHEETS_HOST, Runtime
 
-RESERVE = {"read": 2, "write": 2}  # a run's worst case: read, re-read, values write, layout write
+RESERVE = {"read": 4, "write": 2}  # tab metadata, values, re-read, verification; layout and values writes
 BUSY_RETRY_SECONDS = 5.0
 TRACKING_ACCOUNT = "tracking-provider"
 
