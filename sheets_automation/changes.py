@@ -8,10 +8,12 @@ the carrier, the weekly report runs weekly), the scheduler asks for the sheet's 
 
 and skips the run, at zero Sheets calls, when all of these hold (:func:`skip_reason`):
 
-1. the version is the one recorded before the last full run (nobody, us included,
-   changed the sheet since: a run that wrote bumps the version, so the next check reads
-   the sheet once more and settles), and the settings that decide the outputs (policy,
-   time zone, templates, software version: :func:`settings_fingerprint`) are the same;
+1. the version is the one recorded by the last full run: the one read before it, or, when
+   its write was proven settled (the verification read, taken after the version was asked
+   again, showed exactly what was read plus what was written), the one its own write made;
+   otherwise a write bumps the version and the next check reads once more and settles.
+   And the settings that decide the outputs (policy, time zone, templates, software
+   version: :func:`settings_fingerprint`) are the same;
 2. the last run's "next change" instant (:mod:`.nextchange`) has not come;
 3. the last full read is less than ``max_skip_hours`` old (default 6: the safety net).
 
