@@ -3,11 +3,11 @@ of a Google write, counted, not asserted.
 
 Plain script, not a test::
 
-    python bench/race_counts.py            # 200 seeds per moment and baseline
-    python bench/race_counts.py 1000       # chosen count
+    python bench/race_counts.py            # 200 seeds per moment and baseline, 14 cases
+    python bench/race_counts.py 1000 200   # 1,000 seeds on a 200-case sheet
 
 The simulation is the one of ``tests/test_reliability_people_editing.py`` (its baselines:
-a fresh 14-case sheet whose first run assigns IDs, and the same sheet a run later; its
+a fresh 14-case sheet (or N cases) whose first run assigns IDs, and the same sheet a run later; its
 oracle: right after the write, every person-owned cell and every cell a person typed is
 unchanged, and every other cell is unchanged or holds the value planned for *that* row).
 The suite plays the edits just before the re-read; here they are played at each moment of
@@ -24,7 +24,6 @@ their own columns (what is left is placement the verification read could not rep
 """
 from __future__ import annotations
 
-import copy
 import random
 import sys
 from pathlib import Path
@@ -33,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tests.test_reliability_people_editing as sim  # noqa: E402
 from tests.fakes.sheets_api import FakeSheetsAPI, col_letters  # noqa: E402
-from tests.test_race_calls import phase_hit  # noqa: E402
 
 MOMENTS = {"before the re-read": "between read and re-read", "before the values write": "between re-read and write",
            "before the verification read": "after the write"}  # -> the race suite's phase names
@@ -66,41 +64,19 @@ def person_in_own_columns(rng: random.Random, api: FakeSheetsAPI) -> None:
             api.human_insert_columns(tab, rng.randint(1, 9))
 
 
-def interleave(name: str, seed: int, moment: str, people) -> list[str]:
-    base, plan = sim.BASELINES[name]
-    api = FakeSheetsAPI()
-    api.spreadsheets[sim.SID] = copy.deepcopy(base)
-    rng = random.Random(f"{name}-{seed}")
-    seen: dict[str, dict] = {}
-
-    def between(fake: FakeSheetsAPI, n: int) -> None:
-        if "before" not in seen and phase_hit(fake, n, MOMENTS[moment]):
-            people(rng, fake)
-            seen["before"] = {t: sim.snapshot(fake, t) for t in sim.EDITED_TABS}
-
-    b = sim.backend(api)
-    b.read()
-    seen["read"] = {t: sim.snapshot(api, t) for t in sim.EDITED_TABS}
-    api.between_calls = between
-    b.apply(plan)
-    api.between_calls = None
-    if "before" not in seen:
-        return []  # the run had no such call (nothing moved the plan): nothing to count
-    return sim.check(name, seed, plan, seen["before"], {t: sim.snapshot(api, t) for t in sim.EDITED_TABS},
-                     seen["read"])
-
-
-def main(seeds: int) -> None:
-    print(f"{seeds} seeded interleavings (1-5 random edits each) per line; a failing interleaving "
-          f"breaks at least one invariant right after the write")
+def main(seeds: int, cases: int) -> None:
+    bases = sim.BASELINES if cases == 14 else sim.baselines(cases)
+    print(f"{seeds} seeded interleavings (1-5 random edits each) per line, {cases} cases; a failing "
+          f"interleaving breaks at least one invariant right after the write")
     print("| moment | people type into | fresh sheet (first run) | a run later |")
     print("|---|---|---:|---:|")
-    for moment in MOMENTS:
+    for moment, phase in MOMENTS.items():
         for label, people in (("any column", sim.person), ("their own columns only", person_in_own_columns)):
-            counts = [sum(1 for seed in range(seeds) if interleave(name, seed, moment, people))
+            counts = [sum(1 for seed in range(seeds) if sim.interleave(name, seed, phase, bases, people)[0])
                       for name in ("fresh", "later")]
             print(f"| {moment} | {label} | {counts[0]} failing | {counts[1]} failing |", flush=True)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
+    args = [int(a) for a in sys.argv[1:]]
+    main(args[0] if args else 200, args[1] if len(args) > 1 else 14)

@@ -46,12 +46,16 @@ MARK = -1  # the fake's row dicts are {column: cell}; column -1 is never read or
 
 
 def small_tabs(n_cases: int = 14) -> dict[str, list[list]]:
-    """A small realistic sheet: sample cases (two with blank IDs), parcels, cashback, reships."""
+    """A small realistic sheet: sample cases (two with blank IDs), parcels, cashback, reships.
+    More cases than the samples repeat them under their own IDs and order numbers."""
     rows = sample_rows(NOW)
     tabs: dict[str, list[list]] = {}
     for stem, n in (("cases", n_cases), ("logistics", 6), ("cashback", 4), ("reships", 3)):
         schema = shipped_schemas()[stem]
-        data = rows[stem][:n]
+        samples = rows[stem]
+        count = n if stem == "cases" else min(n, len(samples))
+        data = [samples[i] if i < len(samples) else dict(samples[i % len(samples)], order_id=f"#{20000 + i}")
+                for i in range(count)]
         if stem == "cases":
             data = [dict(r, case_id="" if i in (3, 9) else f"CS-{i + 1:05d}") for i, r in enumerate(data)]
         tabs[schema.tab] = [list(schema.headers)] + [[r.get(f, "") for f in schema.fields] for r in data]
@@ -69,10 +73,10 @@ def mark_rows(api: FakeSheetsAPI) -> None:
             row[MARK] = {"m": ("o", r + 1)}
 
 
-def baselines() -> dict[str, tuple[object, object]]:
+def baselines(n_cases: int = 14) -> dict[str, tuple[object, object]]:
     """{name: (spreadsheet state before the run, plan of the run)}, computed once."""
     api = FakeSheetsAPI()
-    api.add_spreadsheet(SID, "Sim", "Asia/Shanghai", small_tabs(), row_count=40)
+    api.add_spreadsheet(SID, "Sim", "Asia/Shanghai", small_tabs(n_cases), row_count=n_cases + 26)
     mark_rows(api)
     out = {}
     fresh = copy.deepcopy(api.spreadsheets[SID])
@@ -182,8 +186,11 @@ def check(name: str, seed: int, plan, before: dict, after: dict, read: dict) -> 
     return [f"{name} seed {seed}: {p}" for p in problems]
 
 
-def interleave(name: str, seed: int, moment: str = "between read and re-read") -> tuple[list[str], int, int]:
-    base, plan = BASELINES[name]
+def interleave(name: str, seed: int, moment: str = "between read and re-read", baselines_: dict | None = None,
+               people=None) -> tuple[list[str], int, int]:
+    """People's random edits (``people``, default :func:`person`) at ``moment`` of the run of
+    baseline ``name``; returns the broken invariants, cells written, writes skipped."""
+    base, plan = (baselines_ or BASELINES)[name]
     api = FakeSheetsAPI()
     api.spreadsheets[SID] = copy.deepcopy(base)
     rng = random.Random(f"{name}-{seed}")
@@ -191,7 +198,7 @@ def interleave(name: str, seed: int, moment: str = "between read and re-read") -
 
     def between(fake: FakeSheetsAPI, n: int) -> None:
         if "before" not in seen and phase_hit(fake, n, moment):
-            person(rng, fake)
+            (people or person)(rng, fake)
             seen["before"] = {t: snapshot(fake, t) for t in EDITED_TABS}
 
     b = backend(api)
@@ -200,6 +207,8 @@ def interleave(name: str, seed: int, moment: str = "between read and re-read") -
     api.between_calls = between
     result = b.apply(plan)
     api.between_calls = None
+    if "before" not in seen:  # the run never reached that moment (nothing to re-read or verify)
+        return [], result.written, len(result.skipped)
     after = {t: snapshot(api, t) for t in EDITED_TABS}
     return check(name, seed, plan, seen["before"], after, seen["read"]), result.written, len(result.skipped)
 
