@@ -23,6 +23,7 @@ Behaviour worth knowing:
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import signal
@@ -125,7 +126,7 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
                 store.record_run(record)
                 return record, None
         backend = (open_backend or default_open)(config, sheet)
-        kept, learnt = keep_layout_for(backend, store, config, sheet, started)
+        kept_text, kept, learnt = keep_layout_for(backend, store, config, sheet, started)
         if version:  # asked between our write and its verification: see settled_version
             backend.version_probe = lambda: f"{version_of()}|{settings_fingerprint(config, sheet)}"
 
@@ -142,12 +143,14 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
         calls = backend.requests  # the run's Sheets quota use: reads and writes
         # a run that found every tab it needs keeps its layout for the next read; any other drops it
         layout = backend.layout() if result.ok else ""
-        if layout or learnt is not None:  # (a workbook keeps none: no database write)
-            store.keep_layout(sheet.name, layout, learnt if kept and not backend.layout_learnt else started)
+        learnt_now = learnt if kept and not backend.layout_learnt else started
+        if (layout, learnt_now) != (kept_text, learnt) and (layout or kept_text):  # unchanged, or a workbook: no write
+            store.keep_layout(sheet.name, layout, learnt_now)
     except RunDeferred:  # open_backend found no quota left: the caller retries later, nothing ran
         raise
     except Exception as exc:
-        store.keep_layout(sheet.name, "", started)  # the next run learns the tabs afresh
+        with contextlib.suppress(Exception):  # the next run learns the tabs afresh (never hides the error)
+            store.keep_layout(sheet.name, "", started)
         store.record_run(RunRecord(**base, status="failed", seconds=_time.perf_counter() - t0,
                                    error=f"{type(exc).__name__}: {exc}"[:500]))
         raise
@@ -167,13 +170,13 @@ def execute_run(config: Config, sheet: SpreadsheetConfig, jobs: list[str], now: 
 
 
 def keep_layout_for(backend, store: AuditStore, config: Config, sheet: SpreadsheetConfig,
-                    started: datetime) -> tuple[bool, datetime | None]:
+                    started: datetime) -> tuple[str, bool, datetime | None]:
     """Hand ``backend`` the layout kept from an earlier run if its tabs were learnt less than
-    ``max_skip_hours`` ago (the same safety net as the change check). Returns whether it was
-    taken and when it was learnt."""
+    ``max_skip_hours`` ago (the same safety net as the change check). Returns the kept text,
+    whether it was taken, and when it was learnt."""
     text, learnt = store.kept_layout(sheet.name)
     fresh = learnt is not None and started - learnt < timedelta(hours=settings_for(config, sheet).max_skip_hours)
-    return (bool(text) and fresh and backend.use_layout(text)), learnt
+    return text, (bool(text) and fresh and backend.use_layout(text)), learnt
 
 
 # --------------------------------------------------------------------------- the loop

@@ -12,6 +12,7 @@
   error.
 """
 from datetime import timedelta
+from typing import Callable
 
 import pytest
 
@@ -36,7 +37,7 @@ class Client:
         self.api.add_spreadsheet(SID, "Client A", "Asia/Shanghai", tabs_with(12), row_count=60)
         self.session = self.api.session()
         self.session.mount("https://www.googleapis.com/", self.drive)
-        self.edits: dict[int, callable] = {}  # call index -> a person's edit played before that call
+        self.edits: dict[int, Callable[[], None]] = {}  # call index -> a person's edit played before that call
         self.api.between_calls = self._between
         sheet = SpreadsheetConfig(name="client-a", spreadsheet_id=SID, timezone="Asia/Shanghai")
         self.config = Config(backend="google", data_dir=tmp_path / "data", spreadsheets=(sheet,),

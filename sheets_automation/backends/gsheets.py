@@ -116,8 +116,8 @@ class GoogleSheetsBackend:
     def _relearn_tabs(self) -> tuple[str | None, str]:
         """Fetch the tab list (ids, grid sizes, alert rules; no cells). Returns time zone, title."""
         resp = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params={"fields": META_FIELDS})
-        self._meta, *zone = parse_metadata(resp)
-        self._zone = (zone[0], zone[1])
+        self._meta, tz, title = parse_metadata(resp)
+        self._zone = (tz, title)
         self._kept = False
         self.layout_learnt = True
         return self._zone
@@ -131,8 +131,8 @@ class GoogleSheetsBackend:
         known = layout_from_text(text)
         if known is None:
             return False
-        self._meta, *zone = known
-        self._zone = (zone[0], zone[1])
+        self._meta, tz, title = known
+        self._zone = (tz, title)
         self._kept = True
         return True
 

@@ -14,7 +14,7 @@ from ..appearance import new_tab
 from ..schema import TabSchema, normalise_header
 from .base import STATE_HEADERS, STATE_TAB, NewTab
 from .gsheets_http import cell_text
-from .gsheets_meta import SHEET_PROPS, _alert_rules
+from .gsheets_meta import SHEET_PROPS, alert_rules_in
 from .gsheets_requests import add_tab_requests, alert_rule_requests, basic_filter_request, new_sheet_id
 
 LAYOUT_FIELDS = (f"sheets({SHEET_PROPS},conditionalFormats,protectedRanges,basicFilter/range,"
@@ -57,7 +57,7 @@ def _tab_layout(schema: TabSchema, sheet: dict, lines: list[str]) -> list[dict]:
     cols = {normalise_header(h): i for i, h in reversed(list(enumerate(header))) if h.strip()}
     protected = {(p["range"].get("startColumnIndex", 0), p["range"].get("endColumnIndex"))
                  for p in sheet.get("protectedRanges") or [] if p.get("warningOnly") and "range" in p}
-    rules = _alert_rules(sheet)
+    rules = alert_rules_in(sheet)
     out: list[dict] = []
     if (props.get("gridProperties") or {}).get("frozenRowCount", 0) < 1:
         out.append({"updateSheetProperties": {"properties": {"sheetId": sid, "gridProperties": {"frozenRowCount": 1}},

@@ -45,7 +45,9 @@ class TabMeta:
     rules_by_header: dict[str, set[str]] | None = None  # alert_rules by the column's header at the read
 
 
-def _alert_rules(sheet: dict) -> dict[int, set[str]]:
+def alert_rules_in(sheet: dict) -> dict[int, set[str]]:
+    """Our alert colour rules on one tab of a ``spreadsheets.get`` reply: 0-based column →
+    the label prefixes it colours (one-column TEXT_STARTS_WITH rules only)."""
     found: dict[int, set[str]] = {}
     for rule in sheet.get("conditionalFormats") or []:
         cond = (rule.get("booleanRule") or {}).get("condition") or {}
@@ -67,7 +69,7 @@ def parse_metadata(resp: dict) -> tuple[dict[str, TabMeta], str | None, str]:
         title = props.get("title", "")
         grid = props.get("gridProperties") or {}
         meta[title] = TabMeta(props.get("sheetId", 0), title, bool(props.get("hidden")),
-                              grid.get("frozenRowCount", 0), _alert_rules(sheet), len(sheet.get("charts") or []),
+                              grid.get("frozenRowCount", 0), alert_rules_in(sheet), len(sheet.get("charts") or []),
                               (grid.get("rowCount", NEW_TAB_ROWS), grid.get("columnCount", 26)))
     top = resp.get("properties") or {}
     return meta, top.get("timeZone"), top.get("title", "")
