@@ -55,6 +55,10 @@ EDITS = {
     "type into a bot cell": lambda a: a.human_set("Cases", f"{_letter(_col(a, 'Alert'))}6", "Called them, fine"),
     "type into a people's cell": lambda a: a.human_set("Cases", f"{_letter(_col(a, 'Support notes'))}7", "VIP"),
     "add a row": lambda a: a.human_set("Cases", "A40", "CS-09999"),
+    "insert a row and type into it": lambda a: (a.human_insert_rows("Cases", 3, 1),
+                                                a.human_set("Cases", f"{_letter(_col(a, 'Support notes'))}3", "VIP")),
+    "delete a row, start one below": lambda a: (a.human_delete_rows("Cases", 3),
+                                                a.human_set("Cases", f"{_letter(_col(a, 'Support notes'))}21", "VIP")),
     "delete the tab": lambda a: a.human_delete_tab("Cashback"),
 }
 PHASES = ["before the read", "between read and re-read", "between re-read and write", "after the write"]
@@ -161,3 +165,4 @@ def _diff(got: dict, want: dict) -> list[str]:
                 cols = [h for h in sorted(set(gv) | set(wv)) if gv.get(h) != wv.get(h)]
                 out.append(f"{tab} {key}: " + "; ".join(f"{h}: {gv.get(h)!r:.40} != {wv.get(h)!r:.40}" for h in cols))
     return out
+

@@ -279,3 +279,34 @@ def test_the_checker_catches_a_value_written_into_the_wrong_row():
     b.apply(swapped)
     problems = check("fresh", -1, plan, before, {t: snapshot(api, t) for t in EDITED_TABS}, before)
     assert len(problems) == 1 and "'Alert' got" in problems[0], problems
+
+
+def _type_into(api: FakeSheetsAPI, tab: str, header: str, row: int, text: str) -> None:
+    api.human_set(tab, f"{col_letters(api.grid(SID, tab)[0].index(header) + 1)}{row}", text)
+
+
+def _insert_marked(api: FakeSheetsAPI, tab: str, at: int, n: int) -> None:
+    api.human_insert_rows(tab, at, n)
+    for k in range(n):
+        api.sheet(SID, tab).rows[at - 1 + k][MARK] = {"m": ("h", k)}
+
+
+WRITE_INSTANT = {  # people's edits in the instant between the re-read and the values write
+    "rows inserted inside the table, one typed into": lambda rng, api: (
+        _insert_marked(api, "Logistics", 5, 2), _type_into(api, "Logistics", "Follow-up notes", 6, "VIP")),
+    "a row deleted, a new one started below the table": lambda rng, api: (
+        api.human_delete_rows("Cases", 9), _type_into(api, "Cases", "Support notes", len(api.grid(SID, "Cases")) + 1,
+                                                      "VIP")),
+    "a row inserted in the table and typed into": lambda rng, api: (
+        _insert_marked(api, "Cases", 4, 1), _type_into(api, "Cases", "Support notes", 4, "call back")),
+}
+
+
+@pytest.mark.parametrize("name", ["fresh", "later"])
+@pytest.mark.parametrize("edit", list(WRITE_INSTANT))
+def test_a_row_people_add_in_the_instant_before_the_write_gets_nothing_of_ours(name, edit):
+    """Our write hits it by position; the run's own verification read takes those values back
+    (the row was blank there) and puts them on the rows they belong to."""
+    problems, written, _skipped = interleave(name, 0, "between re-read and write", people=WRITE_INSTANT[edit])
+    assert written > 0
+    assert not problems, "\n".join(problems[:10])

@@ -148,7 +148,8 @@ def place(plan: WritePlan, grids: dict[str, Grid]) -> Placed:
 
 
 def append_rows(plan: WritePlan, grids: dict[str, Grid]) -> dict[str, list[tuple[int, int, str, str | None]]]:
-    """Cells for ``plan.appends`` placed below the last non-empty row of each fresh grid."""
+    """Cells for ``plan.appends`` placed below the last non-empty row of each fresh grid (blank
+    cells left out)."""
     out: dict[str, list[tuple[int, int, str, str | None]]] = {}
     next_row: dict[str, int] = {}
     indexes: dict[str, _TabIndex] = {}
@@ -171,6 +172,7 @@ def append_rows(plan: WritePlan, grids: dict[str, Grid]) -> dict[str, list[tuple
         colours = dict(a.colours)
         for header, value in a.values:
             col = index.col(header)
-            if col is not None:
+            if col is not None and (value != "" or colours.get(header)):  # a blank is never sent: a
+                # person typing into that row in the instant of the write keeps what they typed
                 out.setdefault(a.tab, []).append((row, col, value, colours.get(header)))
     return out

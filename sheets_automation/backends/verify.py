@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from .base import Grid, trim_rows
 from .placement import _TabIndex
+from .verify_rows import ADDED, RowMap
 
 Cells = dict[str, list[tuple[int, int, str, str | None]]]
 
@@ -29,10 +30,6 @@ class Repairs:
     cells: Cells = field(default_factory=dict)  # {tab: [(row, col, value, colour)]} at current addresses
     displaced: int = 0  # writes found in the wrong cell
     unresolved: list[str] = field(default_factory=list)  # one line each
-
-
-def _unique(rows: list[int]) -> int | None:
-    return rows[0] if len(rows) == 1 else None
 
 
 def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_headers: dict[str, str],
@@ -48,14 +45,15 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         if f is None or a is None or not f.rows:
             continue
         key_header = key_headers.get(tab) or f.cell(1, 1)
-        if f.rows[:1] == a.rows[:1] and _same_keys(f, a, key_header):
-            continue  # nothing moved: every write landed where it was meant to
+        ours = {(r, c): v for r, c, v, _ in items + added}
+        if (f.rows[:1] == a.rows[:1] and _same_keys(f, a, key_header)
+                and all(_row_was_blank(a, r, ours) for r, *_ in added)):
+            continue  # nothing moved, and no new row met a row people started: all landed as meant
         fi, ai = _TabIndex(f), _TabIndex(a)
         kf, ka = fi.col(key_header), ai.col(key_header)
         if kf is None or ka is None:
             out.unresolved.append(f"{tab}: the key column {key_header!r} is gone; writes not checked")
             continue
-        ours = {(r, c): v for r, c, v, _ in items + added}
         new_keys = {r: v for r, c, v, _ in items if c == kf}  # IDs this write gave keyless rows
         restore: dict[tuple[int, int], str] = {}
         intended: list[tuple[int, int, str, str | None, str]] = []
@@ -64,13 +62,13 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         renamed = {c for c in range(1, width + 1) if len(a.rows[0]) == width and f.cell(1, c) != a.cell(1, c)
                    and fi.col(a.cell(1, c)) is None and ai.col(f.cell(1, c)) is None}  # same place, new name
         targets = []  # (r, c, v, colour, ar, ac): each write with where its row and column are now
-        by_content = _ContentIndex(f, a, fi, ai, {c for _r, c, _v, _colour in items + added})
+        rows = RowMap(f, a, fi, ai, key_header, ours)
         for r, c, v, colour in items:
             key = f.cell(r, kf).strip()
-            if key:
-                ar = _unique(ai.rows_with_key(key_header, key))
-            else:  # a row this write gives its ID: found by what it held, never by the new ID itself
-                ar = by_content.row_now(r) if new_keys.get(r, "").strip() else None
+            if key or new_keys.get(r, "").strip():  # a row this write gives its ID: found by what it held
+                ar = rows.a_row(r)
+            else:
+                ar = None
             targets.append((r, c, v, colour, ar, c if c in renamed else ai.col(f.cell(1, c))))
         # every value still exactly where it was written: whatever moved, moved before the write
         positional = all(a.cell(r, c) == v for (r, c), v in ours.items())
@@ -80,7 +78,7 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
                 continue
             if not landed.get(r) and a.cell(r, c) == v:  # our value sits at the old address: someone else's cell
                 out.displaced += 1
-                was = _original(f, a, fi, ai, r, c, ka, ours, key_header)
+                was = _original(f, a, fi, rows, r, c)
                 if was is None:
                     out.unresolved.append(f"{tab}!{_a1(r, c)}: a value was displaced and the cell's owner is unknown")
                 else:
@@ -108,13 +106,14 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
                         if ac is not None:
                             intended.append((r, ac, v, colour, ""))
                 continue
-            if all(a.cell(r, c) == v for c, v, _colour in cells):
-                moved_rows[r] = cells
+            if all(a.cell(r, c) == v for c, v, _colour in cells) and rows.f_row(r) != ADDED:
+                moved_rows[r] = cells  # it hit a row of the sheet that moved there (not one people
+                # started: our row plus a note typed into it after the write looks the same, and stays)
         bottom = len(a.rows)
         for n, r in enumerate(sorted(moved_rows)):
             for c, v, colour in moved_rows[r]:
                 out.displaced += 1
-                was = _original(f, a, fi, ai, r, c, ka, ours, key_header)
+                was = _original(f, a, fi, rows, r, c)
                 if was is None:
                     out.unresolved.append(f"{tab}!{_a1(r, c)}: a new row landed on a row people added; "
                                           f"the cell's owner is unknown")
@@ -177,27 +176,6 @@ def settled(read: dict[str, Grid], fresh: dict[str, Grid], after: dict[str, Grid
     return all(trim_rows(after[t].rows) == want[t] for t in read)
 
 
-class _ContentIndex:
-    """Rows of ``a`` by what they hold in the columns this write never touches (one pass,
-    built on first use): where a row without a key is now."""
-
-    def __init__(self, f: Grid, a: Grid, fi: _TabIndex, ai: _TabIndex, written_cols: set[int]):
-        self.f, self.a = f, a
-        self.cols = [(fc, ac) for fc in range(1, len(f.rows[0]) + 1) if fc not in written_cols
-                     and f.cell(1, fc).strip() and (ac := ai.col(f.cell(1, fc))) is not None]
-        self._index: dict[tuple[str, ...], list[int]] | None = None
-
-    def row_now(self, r: int) -> int | None:
-        if not self.cols:
-            return None
-        if self._index is None:
-            self._index = {}
-            for ar in range(2, len(self.a.rows) + 1):
-                self._index.setdefault(tuple(self.a.cell(ar, ac) for _fc, ac in self.cols), []).append(ar)
-        sig = tuple(self.f.cell(r, fc) for fc, _ac in self.cols)
-        return _unique(self._index.get(sig, [])) if any(v.strip() for v in sig) else None
-
-
 def _landed_rows(a: Grid, targets: list, ours: dict[tuple[int, int], str]) -> dict[int, bool]:
     """Rows (fresh addresses) whose every written value sits on that row where it is now: the
     write landed and people moved the row afterwards, so nothing is displaced, even where
@@ -258,31 +236,15 @@ def _same_keys(f: Grid, a: Grid, key_header: str) -> bool:
     return all(f.cell(r, k) == a.cell(r, k) for r in range(2, len(f.rows) + 1))
 
 
-def _original(f: Grid, a: Grid, fi: _TabIndex, ai: _TabIndex, r: int, c: int, ka: int,
-              ours: dict[tuple[int, int], str], key_header: str) -> str | None:
+def _original(f: Grid, a: Grid, fi: _TabIndex, rows: RowMap, r: int, c: int) -> str | None:
     """What cell (r, c) of ``a`` held before our write hit it, from ``f``; None if unknown."""
     header = a.cell(1, c)
     if not header.strip() or fi.col(header) is None:
         return ""  # a column inserted meanwhile: it was blank
-    key = a.cell(r, ka).strip()
-    if not key or ours.get((r, ka)) == a.cell(r, ka):
-        if _row_was_blank(a, r, ours):
-            return ""  # a row inserted meanwhile was blank
-        fr = _row_by_content(f, a, fi, r, ours)
-    else:
-        fr = _unique(fi.rows_with_key(key_header, key))
+    fr = rows.f_row(r)
+    if fr == ADDED:
+        return ""  # a row people added meanwhile: blank where we wrote
     return None if fr is None else f.cell(fr, fi.col(header))
-
-
-def _row_by_content(f: Grid, a: Grid, fi: _TabIndex, r: int, ours: dict[tuple[int, int], str]) -> int | None:
-    """The one row of ``f`` whose cells equal row ``r`` of ``a`` wherever we did not write (used
-    only when our write hit the row's key cell: rare, so a scan is fine)."""
-    cols = [(c, fc) for c in range(1, len(a.rows[0]) + 1) if (r, c) not in ours and a.cell(1, c).strip()
-            and (fc := fi.col(a.cell(1, c))) is not None]
-    if not cols or not any(a.cell(r, c).strip() for c, _ in cols):
-        return None
-    found = [fr for fr in range(2, len(f.rows) + 1) if all(f.cell(fr, fc) == a.cell(r, c) for c, fc in cols)]
-    return _unique(found)
 
 
 def _a1(row: int, col: int) -> str:
