@@ -5,6 +5,7 @@ Plain script, not a test::
 
     python bench/race_counts.py            # 200 seeds per moment and baseline, 14 cases
     python bench/race_counts.py 1000 200   # 1,000 seeds on a 200-case sheet
+    python bench/race_counts.py 100 10000 --moment re-read --people any   # one line per baseline
 
 The simulation is the one of ``tests/test_reliability_people_editing.py`` (its baselines:
 a fresh 14-case sheet (or N cases) whose first run assigns IDs, and the same sheet a run later; its
@@ -24,6 +25,7 @@ their own columns (what is left is placement the verification read could not rep
 """
 from __future__ import annotations
 
+import argparse
 import random
 import sys
 from pathlib import Path
@@ -64,19 +66,30 @@ def person_in_own_columns(rng: random.Random, api: FakeSheetsAPI) -> None:
             api.human_insert_columns(tab, rng.randint(1, 9))
 
 
-def main(seeds: int, cases: int) -> None:
+def main(seeds: int, cases: int, moments: list[str] | None = None, people: str = "") -> None:
     bases = sim.BASELINES if cases == 14 else sim.baselines(cases)
     print(f"{seeds} seeded interleavings (1-5 random edits each) per line, {cases} cases; a failing "
           f"interleaving breaks at least one invariant right after the write")
     print("| moment | people type into | fresh sheet (first run) | a run later |")
     print("|---|---|---:|---:|")
     for moment, phase in MOMENTS.items():
-        for label, people in (("any column", sim.person), ("their own columns only", person_in_own_columns)):
-            counts = [sum(1 for seed in range(seeds) if sim.interleave(name, seed, phase, bases, people)[0])
+        if moments and not any(m in moment for m in moments):
+            continue
+        for label, who in (("any column", sim.person), ("their own columns only", person_in_own_columns)):
+            if people and not label.startswith(people):
+                continue
+            counts = [sum(1 for seed in range(seeds) if sim.interleave(name, seed, phase, bases, who)[0])
                       for name in ("fresh", "later")]
             print(f"| {moment} | {label} | {counts[0]} failing | {counts[1]} failing |", flush=True)
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:]]
-    main(args[0] if args else 200, args[1] if len(args) > 1 else 14)
+    parser = argparse.ArgumentParser(description="Count seeded race interleavings (issue #11).")
+    parser.add_argument("seeds", type=int, nargs="?", default=200, help="interleavings per line (default 200)")
+    parser.add_argument("cases", type=int, nargs="?", default=14, help="Cases rows of the sheet (default 14)")
+    parser.add_argument("--moment", action="append", default=[],
+                        help="only moments whose name contains this (re-read, values write, verification)")
+    parser.add_argument("--people", choices=["any", "their"], default="",
+                        help="only people typing into any column, or only into their own columns")
+    a = parser.parse_args()
+    main(a.seeds, a.cases, a.moment, a.people)

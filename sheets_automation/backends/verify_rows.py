@@ -118,7 +118,8 @@ class RowMap:
             best = max(scores.values(), default=0)
             if best == 0:
                 self._pair(ar, ADDED)  # shares nothing with any row that went missing
-            elif best >= need and list(scores.values()).count(best) == 1:
+            elif best >= max(need, 2) and list(scores.values()).count(best) == 1:  # one equal cell
+                # alone (a country, a "42") is no proof without a neighbour's word
                 fr = next(fr for fr, s in scores.items() if s == best)
                 self._pair(ar, fr)
                 missing.discard(fr)
