@@ -406,3 +406,28 @@ def test_a_patched_file_opens_in_libreoffice(demo_master, tmp_path):
         if key[0] == "values":
             assert [r for r in ours[key] if any(v != "" for v in r)] == \
                 [r for r in theirs[key] if any(v != "" for v in r)], key
+
+
+def _limit_file_size():  # runs in the child: files may not grow past 64 KiB ("disk full")
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+
+def test_a_full_disk_while_patching_is_one_line_and_the_workbook_is_intact(demo_master, tmp_path):
+    import sys
+
+    path = demo(tmp_path, demo_master)
+    command = [sys.executable, "-m", "sheets_automation", "run", *JOBS, "--workbook", str(path), "-q"]
+    assert subprocess.run([*command, "--now", NOW.isoformat()], capture_output=True).returncode == 0
+    before = path.read_bytes()
+    assert len(before) > 64 * 1024
+    proc = subprocess.run([*command, "--now", LATER.isoformat()], capture_output=True, text=True,
+                          preexec_fn=_limit_file_size)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "cannot save workbook" in errors[0] and "Traceback" not in proc.stderr
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".ops.*.xlsx.tmp"))

@@ -42,6 +42,8 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _ROW = re.compile(rb"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
 _CELL = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
+_FIRST_REF = re.compile(rb'\s+r="([A-Z]{1,3})([0-9]+)"')  # where Excel, LibreOffice and openpyxl put it
+_FIRST_ROW = re.compile(rb'\s+r="([0-9]+)"')
 _COL = re.compile(rb"<col\b([^>]*?)/?>")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _RANGED_FORMULA = re.compile(rb'<f\b[^>]*\bt="(?:array|dataTable)"[^>]*>')
@@ -81,6 +83,7 @@ class _Sheet:
             raise Unpatchable("sheet XML that is not plain SpreadsheetML in UTF-8")
         self.head, self.body, self.tail = xml[:start + 11], xml[start + 11:end], xml[end:]
         self.col_style: dict[int, int] = {}
+        self._columns: dict[bytes, int] = {}  # column letters → number, as met
         self.wrapped: list[tuple[int, float]] = []  # (column, width) of wrapped columns with a width
         cols_end = self.head.find(b"</cols>")
         for m in _COL.finditer(self.head, 0, max(cols_end, 0)):
@@ -136,26 +139,35 @@ class _Sheet:
     def _row(self, number: int, row_attrs: dict[bytes, bytes], inner: bytes,
              writes: dict[int, list[tuple[str, str | None, bool]]]) -> bytes:
         cells: dict[int, bytes] = {}
-        pos, last = 0, 0
+        pos, last, columns = 0, 0, self._columns
         for m in _CELL.finditer(inner):
-            if inner[pos:m.start()].strip():
+            if m.start() != pos and inner[pos:m.start()].strip():
                 raise Unpatchable(f"row {number} holds something besides cells")
             pos = m.end()
-            a = attrs(m.group(1))
-            if b"r" not in a:
-                raise Unpatchable(f"a cell of row {number} has no reference")
-            r, col = split_ref(a[b"r"])
+            first = _FIRST_REF.match(m.group(1))
+            if first is not None:
+                letters, r = first.group(1), int(first.group(2))
+            else:
+                a = attrs(m.group(1))
+                if b"r" not in a:
+                    raise Unpatchable(f"a cell of row {number} has no reference")
+                letters, r = a[b"r"].rstrip(b"0123456789"), split_ref(a[b"r"])[0]
+            col = columns.get(letters) or columns.setdefault(letters, column_index(letters))
             if r != number or col <= last:
                 raise Unpatchable(f"row {number}'s cells are out of order")
             last = col
-            cells[col] = self._cell(a[b"r"], a, m.group(3) or b"", col, writes[col]) if col in writes else m.group(0)
+            if col in writes:
+                a = attrs(m.group(1))
+                cells[col] = self._cell(a[b"r"], a, m.group(3) or b"", col, writes[col])
+            else:
+                cells[col] = m.group(0)
         if inner[pos:].strip():
             raise Unpatchable(f"row {number} holds something besides cells")
         for col, ops in writes.items():
             if col not in cells:
                 cells[col] = self._cell(f"{column_letters(col)}{number}".encode(), {}, b"", col, ops)
-        texts = {col: ops[-1][0] for col, ops in writes.items()}
         if self.wrapped:
+            texts = {col: ops[-1][0] for col, ops in writes.items()}
             height = row_height((texts[c] if c in texts else self.grid.cell(number, c) if self.grid else "", w)
                                 for c, w in self.wrapped)
             current = float(row_attrs[b"ht"]) if b"ht" in row_attrs else None
@@ -176,14 +188,16 @@ class _Sheet:
         pos, previous, last_with_cells, k = 0, 0, 0, 0
         body = self.body
         for m in _ROW.finditer(body):
-            if body[pos:m.start()].strip():
-                raise Unpatchable("sheetData holds something besides rows")
-            out.append(body[pos:m.start()])
+            if m.start() != pos:
+                if body[pos:m.start()].strip():
+                    raise Unpatchable("sheetData holds something besides rows")
+                out.append(body[pos:m.start()])
             pos = m.end()
-            row_attrs = attrs(m.group(1))
-            if b"r" not in row_attrs:
+            first = _FIRST_ROW.match(m.group(1))
+            row_attrs = None if first else attrs(m.group(1))
+            if first is None and b"r" not in row_attrs:
                 raise Unpatchable("a row without a row number")
-            number = int(row_attrs[b"r"])
+            number = int(first.group(1) if first else row_attrs[b"r"])
             if number <= previous:
                 raise Unpatchable("rows out of order")
             previous = number
@@ -191,7 +205,7 @@ class _Sheet:
                 out.append(self._row(pending[k], {b"r": str(pending[k]).encode()}, b"", writes[pending[k]]))
                 last_with_cells, k = pending[k], k + 1
             if k < len(pending) and pending[k] == number:
-                out.append(self._row(number, row_attrs, m.group(3) or b"", writes[number]))
+                out.append(self._row(number, attrs(m.group(1)), m.group(3) or b"", writes[number]))
                 last_with_cells, k = number, k + 1
             else:
                 out.append(m.group(0))
