@@ -12,8 +12,8 @@
 - Keeps what people made: rich text, an .xlsm's macros, formulas' last results
   (:mod:`.workbook_formulas`); never writes into a merged range (placement names it).
 - Keeps what it does not own: other tabs, formulas, people's formatting, column widths.
-  (openpyxl drops a few Excel features it cannot read, such as images and pivot caches;
-  keep those in another file.)
+  The XML patcher copies images and pivot caches as they are; a run that goes through openpyxl
+  drops them (openpyxl cannot read them), so keep those in another file.
 - Saves atomically (:mod:`.workbook_save`): a temporary file in the same folder, flushed, then
   renamed over the original (a symlink's target), so a crash leaves either the old or the new
   workbook, never a broken one; a read-only file, a full disk or an unwritable folder is one line.
