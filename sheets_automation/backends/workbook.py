@@ -1,14 +1,19 @@
 """Local workbook backend (.xlsx/.xlsm): the embedded default, fully offline.
 
-- Reads values with python-calamine (:mod:`.workbook_read`); loads the file with openpyxl
-  only to write, once, under the run's lock, and only when the plan is not empty: an idle
-  run never builds openpyxl cells (issue #15). When the file has not changed since the
-  read, that read is the fresh grid placement works on; otherwise it is read again.
+- Reads values with python-calamine (:mod:`.workbook_read`). When the file has not changed
+  since the read, that read is the fresh grid placement works on; otherwise it is read again.
+- Writes cells and appended rows on existing tabs straight into the file's XML
+  (:mod:`.workbook_patch`): only the rows written are rewritten, every other part of the file
+  is copied as it was (issue #15). A plan that creates tabs or rewrites reports, or a file
+  the patcher does not handle confidently, is loaded and saved whole with openpyxl instead,
+  once, under the run's lock. ``SHEETS_AUTOMATION_WORKBOOK_WRITER=openpyxl`` (or
+  ``WorkbookBackend(path, writer="openpyxl")``) always takes the openpyxl way; the
+  equivalence tests compare the two.
 - Keeps what people made: rich text, an .xlsm's macros, formulas' last results
   (:mod:`.workbook_formulas`); never writes into a merged range (placement names it).
 - Keeps what it does not own: other tabs, formulas, people's formatting, column widths.
-  (openpyxl drops a few Excel features it cannot read, such as images and pivot caches;
-  keep those in another file.)
+  The XML patcher copies images and pivot caches as they are; a run that goes through openpyxl
+  drops them (openpyxl cannot read them), so keep those in another file.
 - Saves atomically (:mod:`.workbook_save`): a temporary file in the same folder, flushed, then
   renamed over the original (a symlink's target), so a crash leaves either the old or the new
   workbook, never a broken one; a read-only file, a full disk or an unwritable folder is one line.
@@ -19,6 +24,7 @@
 """
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
@@ -35,6 +41,7 @@ from .workbook_read import CalamineError, has_rich_text, read_grids
 from .workbook_save import atomic_save, check_writable, real_path, remove_stale_temp_files
 
 BOT_HEADER_FILL = "EFEFEF"  # header cells of columns the automation fills
+WRITER_ENV = "SHEETS_AUTOMATION_WORKBOOK_WRITER"  # "openpyxl": never patch the XML (for comparisons)
 
 
 class WorkbookBackend:
@@ -44,9 +51,11 @@ class WorkbookBackend:
     layout_learnt = False
     requests = 0  # no Sheets API
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, writer: str | None = None):
         self.path = Path(path)
         self.label = f"workbook {self.path.name}"
+        self.writer = writer or os.environ.get(WRITER_ENV, "") or "patch"  # "patch" or "openpyxl"
+        self.wrote_with = ""  # how the last apply saved: "patch", "openpyxl" or "" (nothing saved)
 
     def use_layout(self, text: str) -> bool:
         """A workbook is read whole each run: no layout is kept."""
@@ -121,18 +130,51 @@ class WorkbookBackend:
         return self._read_grids()
 
     def apply(self, plan: WritePlan) -> ApplyResult:
-        result = ApplyResult()
+        self.wrote_with = ""
         if not plan:
-            return result
-        from openpyxl.styles import PatternFill
-
-        from .workbook_formulas import cached_formula_values
-        from .workbook_looks import create_tab, extend_filter, fit_rows, put
+            return ApplyResult()
         self._check_unlocked()
         check_writable(self.path)
         self._remove_stale_temp_files()
         before = real_path(self.path).stat().st_mtime_ns
         fresh = self._fresh_grids()
+        if self.writer != "openpyxl" and not plan.new_tabs and not plan.reports:
+            result = self._apply_patch(plan, fresh, before)
+            if result is not None:
+                return result
+        return self._apply_openpyxl(plan, fresh, before)
+
+    def _apply_patch(self, plan: WritePlan, fresh: dict[str, Grid], before: int) -> ApplyResult | None:
+        """Cells and appended rows written into the file's XML (:mod:`.workbook_patch`); None
+        when the file holds something the patcher leaves to openpyxl (nothing written then)."""
+        from xml.etree.ElementTree import ParseError
+
+        from .workbook_patch import Unpatchable, prepare, write_patched
+
+        result = ApplyResult()
+        placed = place(plan, fresh)
+        result.skipped.extend(placed.skipped)
+        appended = append_rows(replace(plan, appends=not_yet_appended(plan, fresh)), fresh)
+        result.written = sum(len(cells) for cells in placed.cells.values())
+        result.appended = len({(tab, row) for tab, cells in appended.items() for row, *_ in cells})
+        if not (result.written or result.appended):
+            return result
+        try:
+            parts = prepare(self.path, placed.cells, appended, fresh)
+        except (Unpatchable, BadZipFile, KeyError, ParseError, ValueError):
+            return None
+        atomic_save(lambda tmp: write_patched(self.path, tmp, parts), self.path, before, self._check_unlocked)
+        self.wrote_with = "patch"
+        return result
+
+    def _apply_openpyxl(self, plan: WritePlan, fresh: dict[str, Grid], before: int) -> ApplyResult:
+        """The whole workbook loaded, edited and saved with openpyxl (new tabs, reports, and any
+        file the patcher does not handle)."""
+        from openpyxl.styles import PatternFill
+
+        from .workbook_formulas import cached_formula_values
+        from .workbook_looks import column_styles, create_tab, extend_filter, fit_rows, put
+        result = ApplyResult()
         wb = self._load()
         cached = cached_formula_values(wb, self.path)
         for tab in plan.new_tabs:
@@ -144,8 +186,9 @@ class WorkbookBackend:
         result.skipped.extend(placed.skipped)
         for tab, cells in placed.cells.items():
             ws = wb[tab]
+            columns = column_styles(ws)
             for row, col, value, colour in cells:
-                cell = put(ws, row, col, value)
+                cell = put(ws, row, col, value, columns)
                 if colour:
                     if colour not in fills:  # one fill object per colour, shared by its cells
                         fills[colour] = PatternFill("solid", start_color=colour_code.rgb(colour),
@@ -158,8 +201,9 @@ class WorkbookBackend:
         appended = append_rows(replace(plan, appends=not_yet_appended(plan, fresh)), fresh)
         for tab, cells in appended.items():
             ws = wb[tab]
+            columns = column_styles(ws)
             for row, col, value, colour in cells:
-                cell = put(ws, row, col, value)
+                cell = put(ws, row, col, value, columns)
                 if colour:
                     if ("append", colour) not in fills:
                         fills["append", colour] = PatternFill("solid", start_color=colour_code.rgb(colour))
@@ -177,6 +221,7 @@ class WorkbookBackend:
             write_report(wb, report)
         if result.written or result.appended or plan.new_tabs or plan.reports:
             self._save(wb, before, cached)
+            self.wrote_with = "openpyxl"
         return result
 
     def _remove_stale_temp_files(self) -> None:

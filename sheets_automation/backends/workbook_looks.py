@@ -23,13 +23,27 @@ def set_text(cell, text: str) -> None:
         cell.data_type = "s"
 
 
-def put(ws, row: int, col: int, text: str):
+def column_styles(ws) -> dict[int, object]:
+    """Column number → the styled column dimension over it. A dimension over a range of
+    columns (``<col min="2" max="4">``, as Excel and LibreOffice save alike columns) counts
+    for each of them, as in Excel; openpyxl files it under the first column only."""
+    out = {}
+    for dim in ws.column_dimensions.values():
+        if dim.has_style:
+            first = dim.min or column_index_from_string(dim.index)
+            for col in range(first, min(dim.max or first, 16384) + 1):
+                out[col] = dim
+    return out
+
+
+def put(ws, row: int, col: int, text: str, columns: dict[int, object] | None = None):
     """Set one cell as text; it takes its column's alignment (wrapped long text, top-aligned),
-    as a cell typed into a formatted column would."""
+    as a cell typed into a formatted column would. ``columns``: :func:`column_styles` of
+    ``ws``, when the caller has it."""
     cell = ws.cell(row=row, column=col)
     set_text(cell, text)
-    dim = ws.column_dimensions.get(get_column_letter(col))
-    if dim is not None and dim.has_style and dim.alignment != cell.alignment:
+    dim = (column_styles(ws) if columns is None else columns).get(col)
+    if dim is not None and dim.alignment != cell.alignment:
         cell.alignment = copy(dim.alignment)
     return cell
 
@@ -57,8 +71,7 @@ def create_tab(wb, tab: NewTab):
 def fit_rows(ws, rows) -> None:
     """Grow ``rows`` to the height their wrapped cells need (spreadsheet programs do not
     re-measure rows when opening a file); a row a person made taller is never shrunk."""
-    wrapped = [(column_index_from_string(letter), dim.width) for letter, dim in ws.column_dimensions.items()
-               if dim.has_style and dim.alignment.wrap_text and dim.width]
+    wrapped = [(col, dim.width) for col, dim in column_styles(ws).items() if dim.alignment.wrap_text and dim.width]
     if not wrapped:
         return
     for row in rows:
