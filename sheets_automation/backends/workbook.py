@@ -24,6 +24,7 @@
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -31,9 +32,9 @@ from typing import Sequence
 from zipfile import BadZipFile
 
 
-from .. import colours as colour_code
+from .. import colours as colour_code, logs
 from ..appearance import new_tab
-from ..errors import SpreadsheetAccessError
+from ..errors import ConfigError, SpreadsheetAccessError
 from ..schema import TabSchema, normalise_header
 from .base import STATE_HEADERS, STATE_TAB, ApplyResult, Grid, ReportTab, RowAppend, Snapshot, WritePlan
 from .placement import append_rows, place
@@ -54,7 +55,10 @@ class WorkbookBackend:
     def __init__(self, path: str | Path, writer: str | None = None):
         self.path = Path(path)
         self.label = f"workbook {self.path.name}"
-        self.writer = writer or os.environ.get(WRITER_ENV, "") or "patch"  # "patch" or "openpyxl"
+        self.writer = writer or os.environ.get(WRITER_ENV, "") or "patch"
+        if self.writer not in ("patch", "openpyxl"):
+            raise ConfigError(f"{WRITER_ENV}={self.writer!r} is not a workbook writer: use 'patch' (the default) "
+                              "or 'openpyxl', or unset it")
         self.wrote_with = ""  # how the last apply saved: "patch", "openpyxl" or "" (nothing saved)
 
     def use_layout(self, text: str) -> bool:
@@ -161,7 +165,12 @@ class WorkbookBackend:
             return result
         try:
             parts = prepare(self.path, placed.cells, appended, fresh)
-        except (Unpatchable, BadZipFile, KeyError, ParseError, ValueError):
+        except (Unpatchable, BadZipFile, ParseError) as exc:
+            logs.event("workbook written with openpyxl", logging.DEBUG, reason=str(exc))
+            return None
+        except (KeyError, ValueError) as exc:  # a part the patcher misread: openpyxl still writes it right
+            logs.event("workbook written with openpyxl: the XML patcher failed", logging.WARNING,
+                       reason=f"{type(exc).__name__}: {exc}")
             return None
         atomic_save(lambda tmp: write_patched(self.path, tmp, parts), self.path, before, self._check_unlocked)
         self.wrote_with = "patch"
