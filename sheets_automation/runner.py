@@ -12,9 +12,7 @@ still run. Missing tabs that the selected jobs need stop the run (a one-line err
 """
 from __future__ import annotations
 
-import gc
 import time as _time
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable
@@ -128,28 +126,6 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
              *, dry_run: bool = False, log: Callable[[str], None] = lambda s: None,
              on_applied: Callable[["RunResult"], None] | None = None, services: Services | None = None) -> RunResult:
     """Run the named jobs once over one spreadsheet; see the module docstring."""
-    with fewer_gc_passes():
-        return _run_once(backend, config, sheet, job_names, now, dry_run=dry_run, log=log, on_applied=on_applied,
-                         services=services)
-
-
-@contextmanager
-def fewer_gc_passes(first_generation: int = 50_000):
-    """A run builds millions of small objects it keeps to its end (grids, frames, rows); with
-    CPython's default thresholds the cyclic collector walks all of them again every few
-    thousand allocations (about a tenth of an idle run's CPU at 10k rows, bench/workbook_cost.py).
-    The youngest generation's threshold is raised for the run and put back after it."""
-    old = gc.get_threshold()
-    gc.set_threshold(max(old[0], first_generation), *old[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
-def _run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_names: list[str], now: datetime,
-              *, dry_run: bool, log: Callable[[str], None], on_applied: Callable[["RunResult"], None] | None,
-              services: Services | None) -> RunResult:
     from .jobs import JOBS  # registry lives in the jobs package
 
     started = _time.perf_counter()
