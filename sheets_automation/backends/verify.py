@@ -47,7 +47,7 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         key_header = key_headers.get(tab) or f.cell(1, 1)
         ours = {(r, c): v for r, c, v, _ in items + added}
         if (f.rows[:1] == a.rows[:1] and _same_keys(f, a, key_header)
-                and all(_row_was_blank(a, r, ours) for r, *_ in added)):
+                and all(_row_was_blank(a, r, ours) for r in {r for r, *_ in added})):
             continue  # nothing moved, and no new row met a row people started: all landed as meant
         fi, ai = _TabIndex(f), _TabIndex(a)
         kf, ka = fi.col(key_header), ai.col(key_header)
