@@ -33,6 +33,7 @@ from sheets_automation.backends.workbook import WRITER_ENV, WorkbookBackend
 from sheets_automation.config import workbook_config
 from sheets_automation.demo import demo_schemas, sample_plan
 from sheets_automation.runner import run_once
+from tests.test_workbook_files import _add_vba as add_vba
 
 NOW = datetime(2025, 3, 9, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 LATER = datetime(2025, 6, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # alerts move: many cells change
@@ -180,18 +181,7 @@ def alerts_filled_by_hand(wb):
 
 def as_xlsm(folder: Path, demo_master: Path) -> Path:
     path = folder / "ops.xlsm"
-    with zipfile.ZipFile(demo_master) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "[Content_Types].xml":
-                data = data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
-                    b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
-            if item.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.'
-                                    b'com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
-            zout.writestr(item, data)
-        zout.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 macros " * 40)
+    add_vba(demo_master, path)
     return path
 
 

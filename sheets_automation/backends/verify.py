@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..a1 import column_letter
 from .base import Grid, trim_rows
 from .placement import _TabIndex
 from .verify_rows import ADDED, RowMap
@@ -248,8 +249,4 @@ def _original(f: Grid, a: Grid, fi: _TabIndex, rows: RowMap, r: int, c: int) -> 
 
 
 def _a1(row: int, col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row}"
+    return f"{column_letter(col)}{row}"

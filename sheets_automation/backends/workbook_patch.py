@@ -31,9 +31,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from .. import colours as colour_code
+from ..a1 import column_letter
 from ..appearance import row_height
 from .base import Grid
-from .workbook_xml import (NO_FILL, Styles, Unpatchable, attrs, column_index, column_letters, range_box, split_ref,
+from .workbook_xml import (NO_FILL, Styles, Unpatchable, attrs, column_index, range_box, split_ref,
                            solid_fill, start_tag)
 
 Cells = dict[str, list[tuple[int, int, str, "str | None"]]]  # tab → [(row, col, text, colour)], as placement gives
@@ -105,7 +106,7 @@ class _Sheet:
     def _check(self, row: int, col: int) -> None:
         for r1, c1, r2, c2 in self.blocked:
             if r1 <= row <= r2 and c1 <= col <= c2:
-                raise Unpatchable(f"cell {column_letters(col)}{row} is in a merged range or an array formula")
+                raise Unpatchable(f"cell {column_letter(col)}{row} is in a merged range or an array formula")
 
     def _style(self, s: int, col: int, text: str, colour: str | None, appended: bool) -> int:
         """The cell format after ``put`` and the fill step of :meth:`.WorkbookBackend.apply`."""
@@ -165,7 +166,7 @@ class _Sheet:
             raise Unpatchable(f"row {number} holds something besides cells")
         for col, ops in writes.items():
             if col not in cells:
-                cells[col] = self._cell(f"{column_letters(col)}{number}".encode(), {}, b"", col, ops)
+                cells[col] = self._cell(f"{column_letter(col)}{number}".encode(), {}, b"", col, ops)
         if self.wrapped:
             texts = {col: ops[-1][0] for col, ops in writes.items()}
             height = row_height((texts[c] if c in texts else self.grid.cell(number, c) if self.grid else "", w)
@@ -242,7 +243,7 @@ def _grow_dimension(head: bytes, writes) -> bytes:
     r1, r2 = min([r1, *writes]), max([r2, *writes])
     cols = [c for row in writes.values() for c in row]
     c1, c2 = min([c1, *cols]), max([c2, *cols])
-    ref = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2}".encode()
+    ref = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}".encode()
     return head[:m.start(1)] + ref + head[m.end(1):]
 
 

@@ -39,14 +39,6 @@ def column_index(letters: bytes) -> int:
     return n
 
 
-def column_letters(index: int) -> str:
-    out = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def split_ref(ref: bytes) -> tuple[int, int]:
     """``b"AB12"`` → (row 12, column 28)."""
     m = _LETTERS.fullmatch(ref.replace(b"$", b""))
