@@ -12,6 +12,7 @@ still run. Missing tabs that the selected jobs need stop the run (a one-line err
 """
 from __future__ import annotations
 
+import re
 import time as _time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .backends.base import STATE_TAB, ApplyResult, Backend, ReportTab, WritePlan, trim_rows
+from .backends.base import STATE_TAB, ApplyResult, Backend, Grid, ReportTab, WritePlan, trim_rows
 from .config import Config, SpreadsheetConfig
 from .errors import TabError
 from .fmt import format_timestamp
@@ -112,11 +113,26 @@ def load_tabs(snapshot, tz_name: str, day_first: bool, schemas: dict[str, TabSch
         except TabError as exc:
             errors[stem] = str(exc)
             continue
-        if schema.id_prefix:  # jobs see the IDs this run will write (cross-tab rows need them)
-            keys, _ = assign_keys(tab)
-            tab.df[schema.key] = keys.astype(object)
         tabs[stem] = tab
+    for stem, tab in tabs.items():
+        if tab.schema.id_prefix:  # jobs see the IDs this run will write (cross-tab rows need them)
+            tab.id_floor = id_floor(tab.schema, tabs, snapshot.grids.get(STATE_TAB))
+            keys, _ = assign_keys(tab)
+            tab.df[tab.schema.key] = keys.astype(object)
     return tabs, errors
+
+
+def id_floor(schema: TabSchema, tabs: dict[str, TypedTab], state: Grid | None) -> int:
+    """The highest ``<prefix>-NNNNN`` number that other tabs' columns of the same field (a
+    Reships row's Case ID) or the state tab's row keys (IDs the automation wrote, rows since
+    deleted included) name: generated IDs start above it."""
+    pattern = re.compile(rf"^{re.escape(schema.id_prefix)}-(\d+)$")
+    seen = [v for t in tabs.values() if t.schema is not schema and schema.key in t.raw
+            for v in t.raw[schema.key].unique()]
+    if state is not None:
+        prefix = f"{schema.tab}/"
+        seen += [r[0].strip()[len(prefix):] for r in state.rows[1:] if r and r[0].startswith(prefix)]
+    return max((int(m.group(1)) for v in seen if isinstance(v, str) and (m := pattern.match(v.strip()))), default=0)
 
 
 JOBS_OF_REPORTS = {"weekly_report": "report"}
@@ -213,6 +229,7 @@ def with_rows(tab: TypedTab, rows: list[dict[str, str]], tz_name: str, day_first
                 line[col[f] - 1] = v
         body.append(line)
     typed = typed_tab(replace(grid, rows=tuple(tuple(r) for r in body)), tab.schema, tz_name, day_first)
+    typed.id_floor = tab.id_floor
     if tab.schema.id_prefix:
         keys, _ = assign_keys(typed)
         typed.df[tab.schema.key] = keys.astype(object)

@@ -90,6 +90,7 @@ class TypedTab:
     raw: pd.DataFrame  # str cells by field, index = sheet row
     df: pd.DataFrame  # typed, see module docstring
     issues: list[Issue] = field(default_factory=list)
+    id_floor: int = 0  # generated IDs start above this: numbers other tabs or the state tab already name
 
     @property
     def schema(self) -> TabSchema:

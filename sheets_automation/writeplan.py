@@ -47,7 +47,10 @@ class TabOutput:
 
 
 def assign_keys(typed: TypedTab) -> tuple[pd.Series, pd.Series]:
-    """Each row's key, generating ``<prefix>-00001``-style IDs for blank ones (in row order).
+    """Each row's key, generating ``<prefix>-00001``-style IDs for blank ones (in row order),
+    numbered above every ID of the tab and above ``typed.id_floor`` (IDs other tabs refer to
+    or the state tab recorded: a new case never takes the ID of a deleted one whose Cashback
+    or Reships rows remain).
 
     Returns (keys, usable) where ``usable`` is False for rows whose key is blank (and cannot
     be generated) or shared with another row.
@@ -58,7 +61,7 @@ def assign_keys(typed: TypedTab) -> tuple[pd.Series, pd.Series]:
         prefix = schema.id_prefix + "-"
         pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
         numbers = [int(m.group(1)) for k in keys.unique() if (m := pattern.match(k))]
-        nxt = max(numbers, default=0) + 1
+        nxt = max([*numbers, typed.id_floor]) + 1
         blank = keys.eq("")
         keys = keys.copy()
         keys[blank] = [f"{prefix}{n:05d}" for n in range(nxt, nxt + int(blank.sum()))]
