@@ -98,7 +98,8 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         for r, cells in new_rows.items():  # an appended row must land whole on a row that was blank
             if whole.get(_signature(f, cells)):
                 continue  # landed, or landed and was moved after the write: found whole elsewhere
-            if _row_was_blank(a, r, ours):  # on a blank row; a column people inserted meanwhile shifted it
+            if _row_was_blank(a, r, ours) or rows.f_row(r) == ADDED:  # on a row that was blank (people
+                # may have typed into it since); a column people inserted meanwhile shifted it
                 for c, v, colour in cells:
                     ac = ai.col(f.cell(1, c))
                     if ac != c and a.cell(r, c) == v:
@@ -107,7 +108,7 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
                         if ac is not None:
                             intended.append((r, ac, v, colour, ""))
                 continue
-            if all(a.cell(r, c) == v for c, v, _colour in cells) and rows.f_row(r) != ADDED:
+            if all(a.cell(r, c) == v for c, v, _colour in cells):
                 moved_rows[r] = cells  # it hit a row of the sheet that moved there (not one people
                 # started: our row plus a note typed into it after the write looks the same, and stays)
         bottom = len(a.rows)
