@@ -61,7 +61,7 @@ workbook = "b.xlsx"
     for block in blocks:  # each spreadsheet's rules run is there, as recorded by its own process
         manual = next(line for line in block.splitlines() if line.strip().startswith("run "))
         assert " ok " in manual and "(manual)" in manual, status.stdout
-    history = cli("history", "CS-00013", "--config", str(config), cwd=tmp_path)  # a case both runs wrote
+    history = cli("history", "CS-00002", "--config", str(config), cwd=tmp_path)  # a case both runs wrote
     assert history.returncode == 0 and "client-a" in history.stdout and "client-b" in history.stdout
     assert not [p.name for p in tmp_path.rglob("*.db*")]  # no SQLite records beside the workbooks
 
