@@ -12,7 +12,6 @@ still run. Missing tabs that the selected jobs need stop the run (a one-line err
 """
 from __future__ import annotations
 
-import re
 import time as _time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -21,16 +20,16 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .backends.base import STATE_TAB, ApplyResult, Backend, Grid, ReportTab, WritePlan, trim_rows
+from .backends.base import STATE_TAB, ApplyResult, Backend, ReportTab, WritePlan, trim_rows
 from .config import Config, SpreadsheetConfig
 from .errors import TabError
 from .fmt import format_timestamp
 from .nextchange import next_change_at
 from .schema import TabSchema, shipped_schemas
 from .report_tabs import plan_report_tab
-from .state import StateTab
+from .state import StateTab, row_key
 from .table import TypedTab, find_grid, typed_tab
-from .writeplan import TabOutput, assign_keys, plan_tab
+from .writeplan import TabOutput, assign_keys, id_numbers, plan_tab
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +96,8 @@ class RunResult:
         return not self.tab_errors
 
 
-def load_tabs(snapshot, tz_name: str, day_first: bool, schemas: dict[str, TabSchema], now: datetime | None = None):
+def load_tabs(snapshot, tz_name: str, day_first: bool, schemas: dict[str, TabSchema], now: datetime | None = None,
+              state: StateTab | None = None):
     tabs: dict[str, TypedTab] = {}
     errors: dict[str, str] = {}
     for stem, schema in schemas.items():
@@ -114,25 +114,24 @@ def load_tabs(snapshot, tz_name: str, day_first: bool, schemas: dict[str, TabSch
             errors[stem] = str(exc)
             continue
         tabs[stem] = tab
+    state = state if state is not None else StateTab.from_grid(snapshot.grids.get(STATE_TAB))
     for stem, tab in tabs.items():
         if tab.schema.id_prefix:  # jobs see the IDs this run will write (cross-tab rows need them)
-            tab.id_floor = id_floor(tab.schema, tabs, snapshot.grids.get(STATE_TAB))
+            tab.id_floor = id_floor(tab.schema, tabs, state)
             keys, _ = assign_keys(tab)
             tab.df[tab.schema.key] = keys.astype(object)
     return tabs, errors
 
 
-def id_floor(schema: TabSchema, tabs: dict[str, TypedTab], state: Grid | None) -> int:
+def id_floor(schema: TabSchema, tabs: dict[str, TypedTab], state: StateTab) -> int:
     """The highest ``<prefix>-NNNNN`` number that other tabs' columns of the same field (a
     Reships row's Case ID) or the state tab's row keys (IDs the automation wrote, rows since
     deleted included) name: generated IDs start above it."""
-    pattern = re.compile(rf"^{re.escape(schema.id_prefix)}-(\d+)$")
+    prefix = row_key(schema.tab, "")
     seen = [v for t in tabs.values() if t.schema is not schema and schema.key in t.raw
             for v in t.raw[schema.key].unique()]
-    if state is not None:
-        prefix = f"{schema.tab}/"
-        seen += [r[0].strip()[len(prefix):] for r in state.rows[1:] if r and r[0].startswith(prefix)]
-    return max((int(m.group(1)) for v in seen if isinstance(v, str) and (m := pattern.match(v.strip()))), default=0)
+    seen += [k[len(prefix):] for k in state.raw if k.startswith(prefix)]
+    return max(id_numbers(schema.id_prefix, seen), default=0)
 
 
 JOBS_OF_REPORTS = {"weekly_report": "report"}
@@ -149,10 +148,10 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
     log(f"reading {backend.label} …")
     snapshot = backend.read()
     tz_name = sheet.timezone or snapshot.timezone or config.timezone
-    tabs, tab_errors = load_tabs(snapshot, tz_name, config.day_first, schemas, now)
+    state = StateTab.from_grid(snapshot.grids.get(STATE_TAB))
+    tabs, tab_errors = load_tabs(snapshot, tz_name, config.day_first, schemas, now, state)
     rows = {stem: len(t.raw) for stem, t in tabs.items()}
     log("read " + ", ".join(f"{schemas[s].tab} {n} rows" for s, n in rows.items()))
-    state = StateTab.from_grid(snapshot.grids.get(STATE_TAB))
     ctx = RunContext(now=now.astimezone(ZoneInfo(tz_name)), tz_name=tz_name, config=config, sheet=sheet,
                      tabs=tabs, tab_errors=tab_errors, log=log, services=services or Services(), state=state,
                      jobs=tuple(job_names))

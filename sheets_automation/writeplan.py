@@ -46,6 +46,12 @@ class TabOutput:
     timeline: dict[int, object] = field(default_factory=dict)
 
 
+def id_numbers(id_prefix: str, values) -> list[int]:
+    """The numbers of the values that are generated-style IDs (``CS-00017`` → 17)."""
+    pattern = re.compile(rf"^{re.escape(id_prefix)}-(\d+)$")
+    return [int(m.group(1)) for v in values if isinstance(v, str) and (m := pattern.match(v.strip()))]
+
+
 def assign_keys(typed: TypedTab) -> tuple[pd.Series, pd.Series]:
     """Each row's key, generating ``<prefix>-00001``-style IDs for blank ones (in row order),
     numbered above every ID of the tab and above ``typed.id_floor`` (IDs other tabs refer to
@@ -59,9 +65,7 @@ def assign_keys(typed: TypedTab) -> tuple[pd.Series, pd.Series]:
     keys = typed.raw[schema.key].astype(str).str.strip()
     if schema.id_prefix:
         prefix = schema.id_prefix + "-"
-        pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
-        numbers = [int(m.group(1)) for k in keys.unique() if (m := pattern.match(k))]
-        nxt = max([*numbers, typed.id_floor]) + 1
+        nxt = max([*id_numbers(schema.id_prefix, keys.unique()), typed.id_floor]) + 1
         blank = keys.eq("")
         keys = keys.copy()
         keys[blank] = [f"{prefix}{n:05d}" for n in range(nxt, nxt + int(blank.sum()))]
