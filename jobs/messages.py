@@ -59,6 +59,8 @@ def _language(langs: dict[str, str] | None, case_id: str, order_id: str, country
 
 
 def _render(ctx, renderer, rows, index) -> tuple[pd.Series, list[str]]:
+    """``rows`` is an iterable of (situation, language, context): a generator, so that one
+    row's context exists at a time (memory at 100k rows)."""
     texts, problems = [], []
     for situation, language, context in rows:
         if not situation:
@@ -90,33 +92,33 @@ def run(ctx) -> dict[str, TabOutput]:
     problems: list[str] = []
     if "cases" in ctx.tabs:
         df, ev = ctx.tabs["cases"].df, shared.cases_eval(ctx)
-        rows = [(s, pick_language(lang, country), _with({"customer_name": "", "order_id": oid, "case_id": cid,
+        rows = ((s, pick_language(lang, country), _with({"customer_name": "", "order_id": oid, "case_id": cid,
                                                           "tracking_number": tn, "currency": cur,
                                                           "tracking_url": TRACKING_URL.format(number=tn)}, mc))
                 for s, mc, oid, cid, lang, country, tn, cur in zip(
                     ev["message_situation"], ev["message_context"], df["order_id"], df["case_id"],
-                    df["customer_language"], df["destination_country"], df["tracking_number"], df["currency"])]
+                    df["customer_language"], df["destination_country"], df["tracking_number"], df["currency"]))
         texts, p = _render(ctx, renderer, rows, df.index)
         out["cases"], problems = TabOutput(values=pd.DataFrame({"customer_message": texts})), problems + p
         out["cases"].timeline = shared.timeline_updates(ctx)
     if "cashback" in ctx.tabs:
         df, ev = ctx.tabs["cashback"].df, shared.cashback_eval(ctx)
-        rows = [(s, _language(langs, cid, oid),
+        rows = ((s, _language(langs, cid, oid),
                  _with({"customer_name": "", "order_id": oid, "cashback_reason": reason or "other", "amount": amount,
                         "currency": cur or "USD"}, mc))
                 for s, mc, oid, cid, reason, amount, cur in zip(
                     ev["message_situation"], ev["message_context"], df["order_id"], df["case_id"], df["reason"],
-                    df["amount"], df["currency"])]
+                    df["amount"], df["currency"]))
         texts, p = _render(ctx, renderer, rows, df.index)
         out["cashback"], problems = TabOutput(values=pd.DataFrame({"customer_message": texts})), problems + p
     if "reships" in ctx.tabs:
         df, ev = ctx.tabs["reships"].df, shared.reships_eval(ctx)
-        rows = [(s, _language(langs, cid, oid),
+        rows = ((s, _language(langs, cid, oid),
                  _with({"customer_name": "", "order_id": oid, "reship_reason": reason or "customer_request",
                         "new_tracking_number": tn, "tracking_url": TRACKING_URL.format(number=tn)}, mc))
                 for s, mc, oid, cid, reason, tn in zip(ev["message_situation"], ev["message_context"],
                                                        df["original_order_id"], df["case_id"], df["reason"],
-                                                       df["new_tracking_number"])]
+                                                       df["new_tracking_number"]))
         texts, p = _render(ctx, renderer, rows, df.index)
         out["reships"], problems = TabOutput(values=pd.DataFrame({"customer_message": texts})), problems + p
     if "logistics" in ctx.tabs:
@@ -153,19 +155,21 @@ def _logistics(ctx, renderer, langs) -> tuple[TabOutput, list[str]]:
     days = ev["days_in_transit"] if ev is not None else df["days_in_transit"]
     last_at = ev["last_event_at"] if ev is not None and "last_event_at" in ev else df["last_event_at"]
     expected, until = _follow_up_dates(ctx, df, last_at)
-    rows = []
-    for st, al, tn, oid, cid, car, d, country, exp, upto in zip(status, alert, df["tracking_number"], df["order_id"],
-                                                                df["case_id"], carrier, days, df["destination_country"],
-                                                                expected, until):
-        situation = STATUS_SITUATION.get(str(st), "")
-        if "S10" in str(al):
-            situation = "long_undelivered"
-        elif "S8" in str(al) and situation == "in_transit":
-            situation = "no_update_investigating"
-        context = {"customer_name": "", "order_id": oid or cid or tn, "tracking_number": tn, "carrier": car or "",
-                   "tracking_url": TRACKING_URL.format(number=tn), "expected_date": exp,
-                   "pickup_location": "", "pickup_until": upto,
-                   "days_in_transit": int(d) if pd.notna(d) else 0}
-        rows.append((situation, _language(langs, cid, oid, country), context))
-    texts, problems = _render(ctx, renderer, rows, df.index)
+
+    def rows():
+        for st, al, tn, oid, cid, car, d, country, exp, upto in zip(
+                status, alert, df["tracking_number"], df["order_id"], df["case_id"], carrier, days,
+                df["destination_country"], expected, until):
+            situation = STATUS_SITUATION.get(str(st), "")
+            if "S10" in str(al):
+                situation = "long_undelivered"
+            elif "S8" in str(al) and situation == "in_transit":
+                situation = "no_update_investigating"
+            context = {"customer_name": "", "order_id": oid or cid or tn, "tracking_number": tn, "carrier": car or "",
+                       "tracking_url": TRACKING_URL.format(number=tn), "expected_date": exp,
+                       "pickup_location": "", "pickup_until": upto,
+                       "days_in_transit": int(d) if pd.notna(d) else 0}
+            yield situation, _language(langs, cid, oid, country), context
+
+    texts, problems = _render(ctx, renderer, rows(), df.index)
     return TabOutput(values=pd.DataFrame({"customer_message": texts})), problems

@@ -141,19 +141,34 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
              *, dry_run: bool = False, log: Callable[[str], None] = lambda s: None,
              on_applied: Callable[["RunResult"], None] | None = None, services: Services | None = None) -> RunResult:
     """Run the named jobs once over one spreadsheet; see the module docstring."""
+    started = _time.perf_counter()
+    log(f"reading {backend.label} …")
+    planned = _evaluate(backend.read(), config, sheet, job_names, now, log, services or Services())
+    # the typed tabs, evaluations and job outputs went out of scope with _evaluate: the write
+    # holds only the plan and the backend's own read (issue #15: memory at 100k rows)
+    applied = None
+    if planned.plan and not dry_run:
+        log(f"writing {len(planned.plan.cells)} cells, {len(planned.plan.appends)} new rows …")
+        applied = backend.apply(planned.plan)
+    result = replace(planned, applied=applied, seconds=_time.perf_counter() - started)
+    if applied is not None and on_applied is not None:
+        on_applied(result)  # e.g. the audit trail records every cell written
+    return result
+
+
+def _evaluate(snapshot, config: Config, sheet: SpreadsheetConfig, job_names: list[str], now: datetime,
+              log: Callable[[str], None], services: Services) -> RunResult:
+    """Everything of a run but the write: the result with its plan (``applied`` still None)."""
     from .jobs import JOBS  # registry lives in the jobs package
 
-    started = _time.perf_counter()
     schemas = shipped_schemas()
-    log(f"reading {backend.label} …")
-    snapshot = backend.read()
     tz_name = sheet.timezone or snapshot.timezone or config.timezone
     state = StateTab.from_grid(snapshot.grids.get(STATE_TAB))
     tabs, tab_errors = load_tabs(snapshot, tz_name, config.day_first, schemas, now, state)
     rows = {stem: len(t.raw) for stem, t in tabs.items()}
     log("read " + ", ".join(f"{schemas[s].tab} {n} rows" for s, n in rows.items()))
     ctx = RunContext(now=now.astimezone(ZoneInfo(tz_name)), tz_name=tz_name, config=config, sheet=sheet,
-                     tabs=tabs, tab_errors=tab_errors, log=log, services=services or Services(), state=state,
+                     tabs=tabs, tab_errors=tab_errors, log=log, services=services, state=state,
                      jobs=tuple(job_names))
     created = create_rows(ctx, [JOBS[n] for n in job_names], config.day_first)
     outputs: dict[str, list[TabOutput]] = {}
@@ -172,13 +187,16 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
                 continue
             outputs.setdefault(stem, []).append(out)
     notes += ctx.notes
+    ctx.evaluations.clear()  # every job has run; planning needs only their outputs (memory)
     for stem in created:  # created rows are written even when no job has an opinion on their cells
         outputs.setdefault(stem, [TabOutput(values=pd.DataFrame(index=tabs[stem].df.index[:0]))])
+    next_change = next_change_at(outputs, tabs, ctx.now, tz_name, config.policy_for(sheet))
     plan = WritePlan()
     kept = 0
     checked_at = format_timestamp(pd.Series([ctx.now]), tz_name).iloc[0]
-    for stem, outs in outputs.items():
-        kept += plan_tab(tabs[stem], merge_outputs(outs), state, plan, checked_at, created=created.get(stem, {}))
+    for stem in list(outputs):  # each tab's outputs are let go once planned
+        kept += plan_tab(tabs[stem], merge_outputs(outputs.pop(stem)), state, plan, checked_at,
+                         created=created.get(stem, {}))
     if state.rebuilt:
         notes.append(rebuilt_note(state))
     for stem, report in reports.items():  # only into a tab the automation owns (report_tabs)
@@ -186,16 +204,8 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
             plan_report(report, None, plan)
         elif note := plan_report_tab(stem, schemas[stem], report, snapshot, state, plan):
             notes.append(f"{JOBS_OF_REPORTS.get(stem, stem)}: {note}")
-    applied = None
-    if plan and not dry_run:
-        log(f"writing {len(plan.cells)} cells, {len(plan.appends)} new rows …")
-        applied = backend.apply(plan)
-    result = RunResult(sheet=sheet.name, plan=plan, applied=applied, kept=kept, tab_errors=tab_errors, notes=notes,
-                       seconds=_time.perf_counter() - started, rows=rows, now=ctx.now, jobs=list(job_names),
-                       next_change=next_change_at(outputs, tabs, ctx.now, tz_name, config.policy_for(sheet)))
-    if applied is not None and on_applied is not None:
-        on_applied(result)  # e.g. the audit trail records every cell written
-    return result
+    return RunResult(sheet=sheet.name, plan=plan, applied=None, kept=kept, tab_errors=tab_errors, notes=notes,
+                     seconds=0.0, rows=rows, now=ctx.now, jobs=list(job_names), next_change=next_change)
 
 
 def create_rows(ctx: RunContext, jobs: list, day_first: bool) -> dict[str, dict[int, str]]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass, field
 
 from .backends.base import STATE_HEADERS, STATE_TAB, Grid
@@ -59,7 +60,8 @@ class StateTab:
                 value = json.loads(text) if text else {}
             except json.JSONDecodeError:
                 value = {}
-            self._parsed[key] = value if isinstance(value, dict) else {}
+            # field names shared by every row's dict, not one copy per row (memory at 100k rows)
+            self._parsed[key] = {sys.intern(k): v for k, v in value.items()} if isinstance(value, dict) else {}
         return self._parsed[key]
 
 

@@ -192,6 +192,11 @@ class GoogleSheetsBackend:
                                             + [r.title for r in plan.reports]) if t in self._meta]
         fresh, calls = self._reread(touched)
         result.api_calls += calls
+        if read is not None:  # hold one copy of each tab, not the read and the re-read (memory)
+            if any(trim_rows(g.rows) != trim_rows(read[t].rows) for t, g in fresh.items() if t in read):
+                read = None  # changed since the read: no settled claim (verify.settled)
+            else:
+                read = {**read, **{t: g for t, g in fresh.items() if t in read}}
         placed = place(plan, fresh)
         creating = {t.title for t in plan.new_tabs}
         appended = {t: v for t, v in append_rows(plan, fresh).items() if t in fresh or t in creating}
@@ -211,6 +216,7 @@ class GoogleSheetsBackend:
         state = cells.pop(STATE_TAB, None)  # fingerprints go last: never ahead of the values
         data = value_ranges(cells) + [rng for _r, rng in reports] + value_ranges({STATE_TAB: state} if state else {})
         result.api_calls += self._write_values(data, need, result)
+        del data  # the request bodies' copy of every value, before the verification read
         if state:
             cells[STATE_TAB] = state
         result.api_calls += self._verify(plan, fresh, placed.cells, appended, result,

@@ -153,7 +153,7 @@ class WorkbookBackend:
         when the file holds something the patcher leaves to openpyxl (nothing written then)."""
         from xml.etree.ElementTree import ParseError
 
-        from .workbook_patch import Unpatchable, prepare, write_patched
+        from .workbook_patch import Unpatchable, patch_workbook
 
         result = ApplyResult()
         placed = place(plan, fresh)
@@ -163,8 +163,9 @@ class WorkbookBackend:
         result.appended = len({(tab, row) for tab, cells in appended.items() for row, *_ in cells})
         if not (result.written or result.appended):
             return result
-        try:
-            parts = prepare(self.path, placed.cells, appended, fresh)
+        try:  # the patcher gives up before it writes the temporary file atomic_save renames
+            atomic_save(lambda tmp: patch_workbook(self.path, tmp, placed.cells, appended, fresh), self.path, before,
+                        self._check_unlocked)
         except (Unpatchable, BadZipFile, ParseError) as exc:
             logs.event("workbook written with openpyxl", logging.DEBUG, reason=str(exc))
             return None
@@ -172,7 +173,6 @@ class WorkbookBackend:
             logs.event("workbook written with openpyxl: the XML patcher failed", logging.WARNING,
                        reason=f"{type(exc).__name__}: {exc}")
             return None
-        atomic_save(lambda tmp: write_patched(self.path, tmp, parts), self.path, before, self._check_unlocked)
         self.wrote_with = "patch"
         return result
 

@@ -20,14 +20,24 @@ Surprises: a column style given to a range of columns (``<col min="2" max="4">``
 and LibreOffice save it) applies to each of them, as in Excel (openpyxl only sees the first).
 Anything it does not handle confidently (prefixed or strict XML, rows or cells without
 ``r``, a written cell holding a shared or array formula or rich-value metadata, a write into
-a merged range, text XML cannot hold) raises :class:`Unpatchable` before anything is
-written, and the caller saves with openpyxl instead.
+a merged range, text XML cannot hold) raises :class:`Unpatchable` before the target file
+is written, and the caller saves with openpyxl instead.
+
+Memory: the writes are walked row by row in row order (one sorted list of references per
+tab, no second copy of the cells), each patched sheet streams into a temporary file, and
+the rows left alone are copied as slices of the original XML, so a run at 100k rows holds
+the sheet's XML once, not three times.
 """
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import zipfile
+from contextlib import ExitStack
+from operator import itemgetter
 from pathlib import Path
+from typing import IO, Iterator
 from xml.etree import ElementTree
 
 from .. import colours as colour_code
@@ -38,6 +48,7 @@ from .workbook_xml import (NO_FILL, Styles, Unpatchable, attrs, column_index, ra
                            solid_fill, start_tag)
 
 Cells = dict[str, list[tuple[int, int, str, "str | None"]]]  # tab → [(row, col, text, colour)], as placement gives
+RowWrites = dict[int, list[tuple[str, "str | None", bool]]]  # column → [(text, colour, appended)] in order
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -82,7 +93,8 @@ class _Sheet:
         if start < 0 or end < start or root is None or f'xmlns="{_MAIN}"'.encode() not in root.group(0) \
                 or re.match(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*encoding=\"(?!utf-8|UTF-8)", xml):
             raise Unpatchable("sheet XML that is not plain SpreadsheetML in UTF-8")
-        self.head, self.body, self.tail = xml[:start + 11], xml[start + 11:end], xml[end:]
+        self.xml, self.start, self.end = xml, start + 11, end  # the rows lie in xml[start:end]
+        self.head, self.tail = xml[:start + 11], xml[end:]
         self.col_style: dict[int, int] = {}
         self._columns: dict[bytes, int] = {}  # column letters → number, as met
         self.wrapped: list[tuple[int, float]] = []  # (column, width) of wrapped columns with a width
@@ -98,7 +110,7 @@ class _Sheet:
                 if width and styles.wraps(style):
                     self.wrapped.append((col, width))
         self.blocked = [range_box(m.group(1)) for m in re.finditer(rb'<mergeCell\b[^>]*\bref="([^"]+)"', self.tail)]
-        for m in _RANGED_FORMULA.finditer(self.body):
+        for m in _RANGED_FORMULA.finditer(xml, self.start, self.end):
             ref = attrs(m.group(0)).get(b"ref")
             if ref:
                 self.blocked.append(range_box(ref))
@@ -137,8 +149,10 @@ class _Sheet:
         a[b"t"] = b"inlineStr"
         return start_tag(b"c", a) + b'<is><t xml:space="preserve">' + _escape(text) + b"</t></is></c>"
 
-    def _row(self, number: int, row_attrs: dict[bytes, bytes], inner: bytes,
-             writes: dict[int, list[tuple[str, str | None, bool]]]) -> bytes:
+    def _row(self, number: int, row_attrs: dict[bytes, bytes], inner: bytes, writes: RowWrites) -> bytes:
+        if self.blocked:
+            for col in writes:
+                self._check(number, col)
         cells: dict[int, bytes] = {}
         pos, last, columns = 0, 0, self._columns
         for m in _CELL.finditer(inner):
@@ -178,21 +192,21 @@ class _Sheet:
         row_attrs.pop(b"spans", None)  # an optional hint the new cells may not fit
         return start_tag(b"row", row_attrs) + b"".join(cells[c] for c in sorted(cells)) + b"</row>"
 
-    def patch(self, writes: dict[int, dict[int, list[tuple[str, str | None, bool]]]]) -> tuple[bytes, int]:
-        """The sheet with ``writes`` (row → column → operations in order) applied, and the last
-        row holding a cell afterwards."""
-        for row, cols in writes.items():
-            for col in cols:
-                self._check(row, col)
-        pending = sorted(writes)
-        out: list[bytes] = [self.head]
-        pos, previous, last_with_cells, k = 0, 0, 0, 0
-        body = self.body
-        for m in _ROW.finditer(body):
-            if m.start() != pos:
-                if body[pos:m.start()].strip():
-                    raise Unpatchable("sheetData holds something besides rows")
-                out.append(body[pos:m.start()])
+    def patch(self, rows: Iterator[tuple[int, RowWrites]], bounds: tuple[int, int, int, int], sink: IO[bytes],
+              extend_filter: bool) -> str:
+        """Write the sheet with ``rows`` (ascending row numbers, each with its writes) applied
+        into ``sink``; the rows left alone are copied as they are. ``bounds`` (first row, first
+        column, last row, last column) of the writes grows the sheet's dimension; with
+        ``extend_filter`` a filter from A1 is made to cover every row. Returns the filter's new
+        range ("" when unchanged)."""
+        xml, start, end = self.xml, self.start, self.end
+        view = memoryview(xml)  # runs of rows left alone are written without a copy
+        sink.write(_grow_dimension(self.head, bounds))
+        pending = next(rows, None)
+        pos, copied, previous, last_with_cells = start, start, 0, 0
+        for m in _ROW.finditer(xml, start, end):
+            if m.start() != pos and xml[pos:m.start()].strip():
+                raise Unpatchable("sheetData holds something besides rows")
             pos = m.end()
             first = _FIRST_ROW.match(m.group(1))
             row_attrs = None if first else attrs(m.group(1))
@@ -202,24 +216,29 @@ class _Sheet:
             if number <= previous:
                 raise Unpatchable("rows out of order")
             previous = number
-            while k < len(pending) and pending[k] < number:
-                out.append(self._row(pending[k], {b"r": str(pending[k]).encode()}, b"", writes[pending[k]]))
-                last_with_cells, k = pending[k], k + 1
-            if k < len(pending) and pending[k] == number:
-                out.append(self._row(number, attrs(m.group(1)), m.group(3) or b"", writes[number]))
-                last_with_cells, k = number, k + 1
-            else:
-                out.append(m.group(0))
-                if m.group(3) and b"<c" in m.group(3):
+            if pending is None or pending[0] > number:  # left alone: copied with its neighbours
+                if m.start(3) >= 0 and xml.find(b"<c", m.start(3), m.end(3)) >= 0:
                     last_with_cells = number
-        if body[pos:].strip():
+                continue
+            sink.write(view[copied:m.start()])
+            copied = m.start()
+            while pending is not None and pending[0] < number:
+                sink.write(self._row(pending[0], {b"r": str(pending[0]).encode()}, b"", pending[1]))
+                last_with_cells, pending = pending[0], next(rows, None)
+            if pending is not None and pending[0] == number:
+                sink.write(self._row(number, attrs(m.group(1)), m.group(3) or b"", pending[1]))
+                last_with_cells, pending, copied = number, next(rows, None), m.end()
+            elif m.start(3) >= 0 and xml.find(b"<c", m.start(3), m.end(3)) >= 0:
+                last_with_cells = number
+        if xml[pos:end].strip():
             raise Unpatchable("sheetData holds something besides rows")
-        out.append(body[pos:])
-        for number in pending[k:]:
-            out.append(self._row(number, {b"r": str(number).encode()}, b"", writes[number]))
-            last_with_cells = number
-        out.append(self.tail)
-        return b"".join(out), last_with_cells
+        sink.write(view[copied:end])
+        while pending is not None:
+            sink.write(self._row(pending[0], {b"r": str(pending[0]).encode()}, b"", pending[1]))
+            last_with_cells, pending = pending[0], next(rows, None)
+        tail, ref = _extend_filter(self.tail, last_with_cells) if extend_filter else (self.tail, "")
+        sink.write(tail)
+        return ref
 
 
 def _set_attribute(xml: bytes, tag: bytes, name: bytes, value: bytes, region: tuple[int, int] | None = None) -> bytes:
@@ -232,17 +251,16 @@ def _set_attribute(xml: bytes, tag: bytes, name: bytes, value: bytes, region: tu
     return xml[:m.start()] + start_tag(tag, a)[:-1] + m.group(2) + xml[m.end():]
 
 
-def _grow_dimension(head: bytes, writes) -> bytes:
+def _grow_dimension(head: bytes, bounds: tuple[int, int, int, int]) -> bytes:
+    """``head`` with the sheet's dimension grown to cover ``bounds`` (r1, c1, r2, c2)."""
     m = re.search(rb'<dimension\b[^>]*\bref="([^"]+)"', head)
-    if m is None or not writes:
+    if m is None:
         return head
     try:
         r1, c1, r2, c2 = range_box(m.group(1))
     except Unpatchable:
         return head
-    r1, r2 = min([r1, *writes]), max([r2, *writes])
-    cols = [c for row in writes.values() for c in row]
-    c1, c2 = min([c1, *cols]), max([c2, *cols])
+    r1, c1, r2, c2 = min(r1, bounds[0]), min(c1, bounds[1]), max(r2, bounds[2]), max(c2, bounds[3])
     ref = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}".encode()
     return head[:m.start(1)] + ref + head[m.end(1):]
 
@@ -280,57 +298,80 @@ def _workbook_xml(xml: bytes, filters: dict[int, str], titles: dict[int, str]) -
     return xml
 
 
-def _by_row(placed: Cells, appended: Cells) -> dict[str, dict[int, dict[int, list]]]:
-    """tab → row → column → [(text, colour, appended)], placed writes before appended ones."""
-    out: dict[str, dict[int, dict[int, list]]] = {}
-    for source, appending in ((placed, False), (appended, True)):
-        for tab, cells in source.items():
-            rows = out.setdefault(tab, {})
-            for row, col, text, colour in cells:
-                rows.setdefault(row, {}).setdefault(col, []).append((text, colour, appending))
-    return out
+_ROW_OF = itemgetter(0)
 
 
-def prepare(path: Path, placed: Cells, appended: Cells, grids: dict[str, Grid]) -> dict[str, bytes]:
-    """The parts of the workbook at ``path`` that change (part name → new content).
+def _writes_by_row(placed: list, appended: list) -> Iterator[tuple[int, RowWrites]]:
+    """(row, column → [(text, colour, appended)]) for each written row, ascending; a cell's
+    placed writes come before its appended ones, each in plan order. The cells are not copied:
+    only two sorted lists of references to them are made."""
+    p, a = sorted(placed, key=_ROW_OF), sorted(appended, key=_ROW_OF)
+    i = j = 0
+    while i < len(p) or j < len(a):
+        row = min(p[i][0] if i < len(p) else 1 << 30, a[j][0] if j < len(a) else 1 << 30)
+        cols: RowWrites = {}
+        while i < len(p) and p[i][0] == row:
+            cols.setdefault(p[i][1], []).append((p[i][2], p[i][3], False))
+            i += 1
+        while j < len(a) and a[j][0] == row:
+            cols.setdefault(a[j][1], []).append((a[j][2], a[j][3], True))
+            j += 1
+        yield row, cols
 
-    Raises :class:`Unpatchable` when the file holds anything this writer does not handle.
+
+def _bounds(*cell_lists: list) -> tuple[int, int, int, int]:
+    """(first row, first column, last row, last column) of the cells in ``cell_lists``."""
+    cells = [c for cl in cell_lists if cl for c in (min(cl, key=_ROW_OF), max(cl, key=_ROW_OF))]
+    cols = [col for cl in cell_lists if cl for col in (min(c[1] for c in cl), max(c[1] for c in cl))]
+    return min(c[0] for c in cells), min(cols), max(c[0] for c in cells), max(cols)
+
+
+def patch_workbook(source: Path, target: str, placed: Cells, appended: Cells, grids: dict[str, Grid]) -> None:
+    """Write into ``target`` the workbook at ``source`` with ``placed`` and ``appended`` cells
+    written; every member the writes do not touch keeps its content and entry details
+    (compression, timestamps).
+
+    Raises :class:`Unpatchable` when the file holds anything this writer does not handle,
+    before ``target`` is opened (the patched sheets are streamed into temporary files first).
     """
-    writes = _by_row(placed, appended)
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(source) as archive, ExitStack() as spools:
         parts = sheet_parts(archive)
         names = set(archive.namelist())
         if "xl/styles.xml" not in names:
             raise Unpatchable("no styles part")
         styles = Styles(archive.read("xl/styles.xml"))
-        out: dict[str, bytes] = {}
+        out: dict[str, bytes | IO[bytes]] = {}
         filters: dict[int, str] = {}
-        for tab, rows in writes.items():
+        for tab in dict.fromkeys([*placed, *appended]):
             if tab not in parts or parts[tab][1] not in names:
                 raise Unpatchable(f"tab {tab!r} is not a worksheet of the file")
             index, part = parts[tab]
+            mine, new = placed.get(tab, []), appended.get(tab, [])
+            if not (mine or new):
+                continue
             sheet = _Sheet(archive.read(part), styles, grids.get(tab))
-            xml, last_row = sheet.patch(rows)
-            end = xml.find(b"<sheetData>")
-            xml = _grow_dimension(xml[:end], rows) + xml[end:]
-            if tab in appended:
-                xml, ref = _extend_filter(xml, last_row)
-                if ref:
-                    filters[index] = ref
-            out[part] = xml
+            sink = spools.enter_context(tempfile.TemporaryFile())
+            ref = sheet.patch(_writes_by_row(mine, new), _bounds(mine, new), sink, extend_filter=bool(new))
+            del sheet  # its copy of the sheet's XML
+            if ref:
+                filters[index] = ref
+            out[part] = sink
         if styles.changed:
             out["xl/styles.xml"] = styles.to_bytes()
         out["xl/workbook.xml"] = _workbook_xml(archive.read("xl/workbook.xml"), filters,
                                                {i: title for title, (i, _) in parts.items()})
-    return out
+        with zipfile.ZipFile(target, "w") as zf:
+            for item in archive.infolist():
+                part = out.get(item.filename)
+                if part is None:
+                    zf.writestr(item, archive.read(item.filename))
+                elif isinstance(part, bytes):
+                    zf.writestr(item, part)
+                else:
+                    item.file_size = part.tell()  # zipfile decides on ZIP64 from it
+                    part.seek(0)
+                    with zf.open(item, "w") as member:
+                        shutil.copyfileobj(part, member, 1 << 20)
 
 
-def write_patched(source: Path, target: str, parts: dict[str, bytes]) -> None:
-    """A copy of the workbook at ``source`` in ``target`` with ``parts`` replaced; every other
-    member keeps its content and entry details (compression, timestamps)."""
-    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(target, "w") as out:
-        for item in archive.infolist():
-            out.writestr(item, parts[item.filename] if item.filename in parts else archive.read(item.filename))
-
-
-__all__ = ["Unpatchable", "column_index", "prepare", "write_patched"]
+__all__ = ["Unpatchable", "column_index", "patch_workbook"]
