@@ -24,9 +24,10 @@ a merged range, text XML cannot hold) raises :class:`Unpatchable` before the tar
 is written, and the caller saves with openpyxl instead.
 
 Memory: the writes are walked row by row in row order (one sorted list of references per
-tab, no second copy of the cells), each patched sheet streams into a temporary file, and
-the rows left alone are copied as slices of the original XML, so a run at 100k rows holds
-the sheet's XML once, not three times.
+tab, no second copy of the cells), each patched sheet streams into an unnamed temporary file
+beside the workbook (the disk that must hold the result anyway), and the rows left alone
+are copied as slices of the original XML, so a run at 100k rows holds the sheet's XML once,
+not three times.
 """
 from __future__ import annotations
 
@@ -350,7 +351,7 @@ def patch_workbook(source: Path, target: str, placed: Cells, appended: Cells, gr
             if not (mine or new):
                 continue
             sheet = _Sheet(archive.read(part), styles, grids.get(tab))
-            sink = spools.enter_context(tempfile.TemporaryFile())
+            sink = spools.enter_context(tempfile.TemporaryFile(dir=Path(target).parent))  # beside the file
             ref = sheet.patch(_writes_by_row(mine, new), _bounds(mine, new), sink, extend_filter=bool(new))
             del sheet  # its copy of the sheet's XML
             if ref:
