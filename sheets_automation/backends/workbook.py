@@ -179,12 +179,18 @@ class WorkbookBackend:
     def _apply_openpyxl(self, plan: WritePlan, fresh: dict[str, Grid], before: int) -> ApplyResult:
         """The whole workbook loaded, edited and saved with openpyxl (new tabs, reports, and any
         file the patcher does not handle)."""
+        wb = self._load()
+        try:
+            return self._edit(wb, plan, fresh, before)
+        finally:
+            close_macros(wb)
+
+    def _edit(self, wb, plan: WritePlan, fresh: dict[str, Grid], before: int) -> ApplyResult:
         from openpyxl.styles import PatternFill
 
         from .workbook_formulas import cached_formula_values
         from .workbook_looks import column_styles, create_tab, extend_filter, fit_rows, put
         result = ApplyResult()
-        wb = self._load()
         cached = cached_formula_values(wb, self.path)
         for tab in plan.new_tabs:
             if tab.title not in wb.sheetnames:
@@ -315,7 +321,17 @@ class WorkbookBackend:
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 wb.save(self.path)
+        close_macros(wb)
         return done
+
+
+def close_macros(wb) -> None:
+    """Close the in-memory archive openpyxl keeps an .xlsm's macros in (``keep_vba``) and never
+    closes: left to the garbage collector, it may be finalised after its buffer and print an
+    error long after the run."""
+    archive = getattr(wb, "vba_archive", None)
+    if archive is not None:
+        archive.close()
 
 
 def not_yet_appended(plan: WritePlan, grids: dict[str, Grid]) -> list[RowAppend]:
