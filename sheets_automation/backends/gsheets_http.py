@@ -12,9 +12,11 @@ import re
 import time
 from typing import Any, Callable
 
+import orjson
 import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
+from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
 from ..errors import CredentialsError, SheetsAutomationError, SpreadsheetAccessError
 
@@ -93,6 +95,13 @@ class RetryingHTTPClient(HTTPClient):
                   sleep: Callable[[float], None] = time.sleep,
                   jitter: Callable[[], float] = random.random) -> None:
         self.timeout, self.max_retries, self.sleep, self.jitter = timeout, max_retries, sleep, jitter
+
+    def values_batch_get(self, id: str, ranges: list[str], params: Any = None) -> Any:
+        """gspread's ``values:batchGet``, its reply parsed straight from the bytes (orjson): no
+        decoded copy of a reply that is about 100 MB at 100k rows (issue #15: memory), and
+        several times faster than the standard library."""
+        r = self.request("get", SPREADSHEET_VALUES_BATCH_URL % id, params={**(params or {}), "ranges": ranges})
+        return orjson.loads(r.content)
 
     def request(self, method: str, endpoint: str, params: Any = None, data: Any = None, json: Any = None,
                 files: Any = None, headers: Any = None) -> requests.Response:
