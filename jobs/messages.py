@@ -19,6 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sheets_automation.messages import MessageContextError, MessageRenderer, pick_language
+from sheets_automation.table import as_lists
 from sheets_automation.writeplan import TabOutput
 
 from . import shared
@@ -38,7 +39,8 @@ def _case_languages(ctx) -> dict[str, str] | None:
         return None
     df = cases.df
     out: dict[str, str] = {}
-    for case_id, order_id, lang, country in zip(df["case_id"], df["order_id"], df["customer_language"], df["destination_country"]):
+    for case_id, order_id, lang, country in zip(*as_lists(df["case_id"], df["order_id"], df["customer_language"],
+                                                         df["destination_country"])):
         chosen = pick_language(lang, country)
         for k in (case_id, order_id):
             if k:
@@ -95,9 +97,9 @@ def run(ctx) -> dict[str, TabOutput]:
         rows = ((s, pick_language(lang, country), _with({"customer_name": "", "order_id": oid, "case_id": cid,
                                                           "tracking_number": tn, "currency": cur,
                                                           "tracking_url": TRACKING_URL.format(number=tn)}, mc))
-                for s, mc, oid, cid, lang, country, tn, cur in zip(
+                for s, mc, oid, cid, lang, country, tn, cur in zip(*as_lists(
                     ev["message_situation"], ev["message_context"], df["order_id"], df["case_id"],
-                    df["customer_language"], df["destination_country"], df["tracking_number"], df["currency"]))
+                    df["customer_language"], df["destination_country"], df["tracking_number"], df["currency"])))
         texts, p = _render(ctx, renderer, rows, df.index)
         out["cases"], problems = TabOutput(values=pd.DataFrame({"customer_message": texts})), problems + p
         out["cases"].timeline = shared.timeline_updates(ctx)
@@ -106,9 +108,9 @@ def run(ctx) -> dict[str, TabOutput]:
         rows = ((s, _language(langs, cid, oid),
                  _with({"customer_name": "", "order_id": oid, "cashback_reason": reason or "other", "amount": amount,
                         "currency": cur or "USD"}, mc))
-                for s, mc, oid, cid, reason, amount, cur in zip(
+                for s, mc, oid, cid, reason, amount, cur in zip(*as_lists(
                     ev["message_situation"], ev["message_context"], df["order_id"], df["case_id"], df["reason"],
-                    df["amount"], df["currency"]))
+                    df["amount"], df["currency"])))
         texts, p = _render(ctx, renderer, rows, df.index)
         out["cashback"], problems = TabOutput(values=pd.DataFrame({"customer_message": texts})), problems + p
     if "reships" in ctx.tabs:
@@ -116,9 +118,9 @@ def run(ctx) -> dict[str, TabOutput]:
         rows = ((s, _language(langs, cid, oid),
                  _with({"customer_name": "", "order_id": oid, "reship_reason": reason or "customer_request",
                         "new_tracking_number": tn, "tracking_url": TRACKING_URL.format(number=tn)}, mc))
-                for s, mc, oid, cid, reason, tn in zip(ev["message_situation"], ev["message_context"],
-                                                       df["original_order_id"], df["case_id"], df["reason"],
-                                                       df["new_tracking_number"]))
+                for s, mc, oid, cid, reason, tn in zip(*as_lists(ev["message_situation"], ev["message_context"],
+                                                                 df["original_order_id"], df["case_id"], df["reason"],
+                                                                 df["new_tracking_number"])))
         texts, p = _render(ctx, renderer, rows, df.index)
         out["reships"], problems = TabOutput(values=pd.DataFrame({"customer_message": texts})), problems + p
     if "logistics" in ctx.tabs:
@@ -158,8 +160,8 @@ def _logistics(ctx, renderer, langs) -> tuple[TabOutput, list[str]]:
 
     def rows():
         for st, al, tn, oid, cid, car, d, country, exp, upto in zip(
-                status, alert, df["tracking_number"], df["order_id"], df["case_id"], carrier, days,
-                df["destination_country"], expected, until):
+                *as_lists(status, alert, df["tracking_number"], df["order_id"], df["case_id"], carrier, days,
+                          df["destination_country"]), expected, until):
             situation = STATUS_SITUATION.get(str(st), "")
             if "S10" in str(al):
                 situation = "long_undelivered"

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .backends.base import CellWrite, NewTab, RowAppend, RowRef, WritePlan
 from .state import TIMELINE, StateTab, encode, fingerprint, row_key
-from .table import TypedTab
+from .table import TypedTab, as_lists
 
 
 @dataclass(slots=True)
@@ -133,7 +133,7 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     raw_keys = typed.raw[schema.key].astype(str).str.strip()
     shared = keys.ne("") & keys.duplicated(keep=False)  # V7: fingerprints kept by row position
     state_key = {row: row_key(schema.tab, k if u else f"@{row}") if u or sh else ""
-                 for row, k, u, sh in zip(keys.index, keys, usable, shared)}
+                 for row, k, u, sh in zip(keys.index.tolist(), keys.tolist(), usable.tolist(), shared.tolist())}
     desired = out.values.reindex(typed.raw.index)
     if schema.key in layout.col:  # generated IDs go in as fill-if-blank values
         gen = raw_keys.eq("") & keys.ne("")
@@ -153,11 +153,11 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         has_opinion = want.notna()
         if col.fill_if_blank:
             todo = has_opinion & have.str.strip().eq("") & want.astype(str).ne("")
-            for row, current, new in zip(todo.index[todo], have[todo], want[todo]):
+            for row, current, new in zip(*as_lists(todo.index[todo], have[todo], want[todo])):
                 per_row.setdefault(row, []).append((col.field, current, str(new)))
             continue
         differs = has_opinion & have.ne(want.astype(str))
-        for row, current, new in zip(differs.index[differs], have[differs], want[differs]):
+        for row, current, new in zip(*as_lists(differs.index[differs], have[differs], want[differs])):
             new = str(new)
             if current != "" and state_key[row]:
                 if hand_edited(state, state_key[row], col.field, current, bool(processed.at[row])):
@@ -168,7 +168,7 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
                 continue
             per_row.setdefault(row, []).append((col.field, current, new))
         same = has_opinion & ~differs & have.ne("") & usable
-        for row, key, current in zip(same.index[same], keys[same], have[same]):
+        for row, key, current in zip(*as_lists(same.index[same], keys[same], have[same])):
             fps = state.get(row_key(schema.tab, key))
             if fps.get(col.field) != (fp := fingerprint(current)):  # missing or stale: adopt
                 adopt.setdefault(row, {})[col.field] = fp
