@@ -177,7 +177,9 @@ def _fewer_collections():
                 gc.set_threshold(*_GC_RUNS[1])
 
 
-def _run_once(backend, config, sheet, job_names, now, dry_run, log, on_applied, services) -> RunResult:
+def _run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_names: list[str], now: datetime,
+              dry_run: bool, log: Callable[[str], None], on_applied: Callable[["RunResult"], None] | None,
+              services: Services | None) -> RunResult:
     started = _time.perf_counter()
     log(f"reading {backend.label} …")
     planned = _evaluate(backend.read(), config, sheet, job_names, now, log, services or Services())

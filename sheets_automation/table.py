@@ -46,7 +46,6 @@ class TabLayout:
         return Issue(code, self.title, row, field, message, column=column_letter(self.col[field]))
 
 
-
 def as_lists(*columns) -> list[list]:
     """Each Series or Index as a list, for loops over rows: zipping lists is many times faster
     than iterating pandas string arrays element by element (the same values either way)."""
