@@ -58,6 +58,7 @@ def step(kind: str, path: Path) -> dict:
     import openpyxl
     from python_calamine import CalamineWorkbook
 
+    import holidays.countries  # noqa: F401  (the calendar imports its country on first use)
     import sheets_automation.backends.workbook  # noqa: F401  (imports out of the measurement, as for the floors)
     import sheets_automation.jobs  # noqa: F401
     import sheets_automation.runner  # noqa: F401

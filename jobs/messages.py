@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sheets_automation.messages import MessageContextError, MessageRenderer, pick_language
+from sheets_automation.messages import MessageContextError, MessageRenderer, memo, pick_language
 from sheets_automation.table import as_lists
 from sheets_automation.writeplan import TabOutput
 
 from . import shared
 
 TRACKING_URL = "https://t.17track.net/en#nums={number}"
+FIELD = "customer_message"
 PICKUP_DAYS = 7  # T4: how long a pickup point usually keeps a parcel
 STATUS_SITUATION = {"InTransit": "in_transit", "OutForDelivery": "in_transit", "InfoReceived": "in_transit",
                     "CustomsHold": "customs_hold", "AvailableForPickup": "available_for_pickup",
@@ -60,25 +61,41 @@ def _language(langs: dict[str, str] | None, case_id: str, order_id: str, country
     return "en" if langs is not None else None
 
 
-def _render(ctx, renderer, rows, index) -> tuple[pd.Series, list[str]]:
+def _render(ctx, renderer, rows, index, known) -> tuple[pd.Series, list[str], dict[int, str]]:
     """``rows`` is an iterable of (situation, language, context): a generator, so that one
-    row's context exists at a time (memory at 100k rows)."""
-    texts, problems = [], []
-    for situation, language, context in rows:
+    row's context exists at a time (memory at 100k rows). ``known``: per row, what
+    :func:`memo.recorded` says. Returns the texts, the problems and, by sheet row, the
+    input hash of each message (recorded as ``~m`` with its fingerprint)."""
+    texts, problems, hashes = [], [], {}
+    digest = ctx.cached("render_digest", lambda: memo.render_digest(renderer.user_dir))
+    for row, (situation, language, context), seen in zip(index.tolist(), rows, known):
         if not situation:
             texts.append("")
             continue
         if language is None:
             texts.append(None)  # language unknown (Cases unreadable): no opinion
             continue
+        h = memo.inputs_hash(digest, situation, language, ctx.tz, context)
+        if seen is not None and seen[0] == h:
+            texts.append(seen[1])  # same inputs, same text: not rendered again
+            hashes[row] = h
+            continue
         try:
             texts.append(renderer.render(situation, language, context, tz=ctx.tz))
+            if h:
+                hashes[row] = h
         except MessageContextError as exc:
             # none, as on a clean start: a stale message of ours is cleared (hand edits are kept
             # by the write plan), so a status change never leaves the previous message behind
             texts.append("")
             problems.append(str(exc))
-    return pd.Series(texts, index=index, dtype=object), problems
+    return pd.Series(texts, index=index, dtype=object), problems, hashes
+
+
+def _output(ctx, stem: str, renderer, rows) -> tuple[TabOutput, list[str]]:
+    tab = ctx.tabs[stem]
+    texts, problems, hashes = _render(ctx, renderer, rows, tab.df.index, memo.recorded(ctx.state, tab, FIELD))
+    return TabOutput(values=pd.DataFrame({FIELD: texts}), memo=hashes), problems
 
 
 def _with(base: dict, extra) -> dict:
@@ -100,8 +117,8 @@ def run(ctx) -> dict[str, TabOutput]:
                 for s, mc, oid, cid, lang, country, tn, cur in zip(*as_lists(
                     ev["message_situation"], ev["message_context"], df["order_id"], df["case_id"],
                     df["customer_language"], df["destination_country"], df["tracking_number"], df["currency"])))
-        texts, p = _render(ctx, renderer, rows, df.index)
-        out["cases"], problems = TabOutput(values=pd.DataFrame({"customer_message": texts})), problems + p
+        out["cases"], p = _output(ctx, "cases", renderer, rows)
+        problems += p
         out["cases"].timeline = shared.timeline_updates(ctx)
     if "cashback" in ctx.tabs:
         df, ev = ctx.tabs["cashback"].df, shared.cashback_eval(ctx)
@@ -111,8 +128,8 @@ def run(ctx) -> dict[str, TabOutput]:
                 for s, mc, oid, cid, reason, amount, cur in zip(*as_lists(
                     ev["message_situation"], ev["message_context"], df["order_id"], df["case_id"], df["reason"],
                     df["amount"], df["currency"])))
-        texts, p = _render(ctx, renderer, rows, df.index)
-        out["cashback"], problems = TabOutput(values=pd.DataFrame({"customer_message": texts})), problems + p
+        out["cashback"], p = _output(ctx, "cashback", renderer, rows)
+        problems += p
     if "reships" in ctx.tabs:
         df, ev = ctx.tabs["reships"].df, shared.reships_eval(ctx)
         rows = ((s, _language(langs, cid, oid),
@@ -121,8 +138,8 @@ def run(ctx) -> dict[str, TabOutput]:
                 for s, mc, oid, cid, reason, tn in zip(*as_lists(ev["message_situation"], ev["message_context"],
                                                                  df["original_order_id"], df["case_id"], df["reason"],
                                                                  df["new_tracking_number"])))
-        texts, p = _render(ctx, renderer, rows, df.index)
-        out["reships"], problems = TabOutput(values=pd.DataFrame({"customer_message": texts})), problems + p
+        out["reships"], p = _output(ctx, "reships", renderer, rows)
+        problems += p
     if "logistics" in ctx.tabs:
         out["logistics"], p = _logistics(ctx, renderer, langs)
         problems += p
@@ -173,5 +190,4 @@ def _logistics(ctx, renderer, langs) -> tuple[TabOutput, list[str]]:
                        "days_in_transit": int(d) if pd.notna(d) else 0}
             yield situation, _language(langs, cid, oid, country), context
 
-    texts, problems = _render(ctx, renderer, rows(), df.index)
-    return TabOutput(values=pd.DataFrame({"customer_message": texts})), problems
+    return _output(ctx, "logistics", renderer, rows())

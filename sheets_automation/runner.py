@@ -313,4 +313,6 @@ def merge_outputs(outs: list[TabOutput]) -> TabOutput:
     rules = next((o.rules for o in outs if o.rules is not None), None)
     appends = [a for o in outs for a in o.appends]
     timeline = {row: t for o in outs for row, t in o.timeline.items()}
-    return TabOutput(values=values, colours=colours, rules=rules, appends=appends, timeline=timeline)
+    memo = next((o for o in outs if o.memo), outs[0])
+    return TabOutput(values=values, colours=colours, rules=rules, appends=appends, timeline=timeline,
+                     memo=memo.memo, memo_field=memo.memo_field)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .backends.base import CellWrite, NewTab, RowAppend, RowRef, WritePlan
-from .state import TIMELINE, StateTab, encode, fingerprint, row_key
+from .state import MEMO, TIMELINE, StateTab, encode, fingerprint, row_key
 from .table import TypedTab, as_lists
 
 
@@ -44,6 +44,8 @@ class TabOutput:
     rules: pd.Series | None = None
     appends: list[dict[str, str]] = field(default_factory=list)
     timeline: dict[int, object] = field(default_factory=dict)
+    memo: dict[int, str] = field(default_factory=dict)  # by row: inputs hash of memo_field's text (messages.memo)
+    memo_field: str = "customer_message"
 
 
 def id_numbers(id_prefix: str, values) -> list[int]:
@@ -172,6 +174,8 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
             fps = state.get(row_key(schema.tab, key))
             if fps.get(col.field) != (fp := fingerprint(current)):  # missing or stale: adopt
                 adopt.setdefault(row, {})[col.field] = fp
+            if col.field == out.memo_field and row in out.memo and fps.get(MEMO) != out.memo[row]:
+                adopt.setdefault(row, {})[MEMO] = out.memo[row]  # same text from new inputs (messages.memo)
     cell = _raw_cells(typed)
     for v in volatile:
         for row, changes in per_row.items():
@@ -212,6 +216,7 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
                     fps[fname] = fingerprint(new)
             if row in timeline:
                 fps[TIMELINE] = timeline[row]
+            _pair_memo(fps, out, row, changes, adopt.get(row, {}))
             if fps != state.get(rk):
                 state_updates[rk] = fps
     _plan_state(state, state_updates, plan)
@@ -219,6 +224,17 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         plan.appends.append(RowAppend(tab=tab, values=tuple((layout.header[f], v) for f, v in values.items() if f in layout.header),
                                       rule=values.get("_rule", "")))
     return kept
+
+
+def _pair_memo(fps: dict, out: TabOutput, row: int, changes: list[tuple[str, str, str]], adopted: dict) -> None:
+    """``~m`` is recorded with the fingerprint of ``out.memo_field`` (messages.memo): whenever
+    that fingerprint is written, ``~m`` is set to the hash its new text came from, or removed."""
+    name = out.memo_field
+    if name in adopted or any(f == name for f, _old, _new in changes):
+        if row in out.memo and name in fps:
+            fps[MEMO] = out.memo[row]
+        else:
+            fps.pop(MEMO, None)
 
 
 def _new_row(typed: TypedTab, row: int, changes: list[tuple[str, str, str]], colours: pd.Series | None,

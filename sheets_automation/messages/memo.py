@@ -1,0 +1,87 @@
+"""Messages whose inputs did not change are not rendered again (issue #15: idle runs).
+
+Beside a message's fingerprint, the row's state entry records ``~m``: a hash of
+everything the text was rendered from (situation, language, time zone, context, and
+:func:`render_digest`: the templates, the catalogues and the library versions). When a
+row's inputs hash to the recorded ``~m`` and its cell still holds the text whose
+fingerprint was recorded with it, rendering again would give that same text, so the cell's
+text is used as it is.
+
+The two are recorded together (:func:`sheets_automation.writeplan.plan_tab`): whenever the
+message's fingerprint is written, ``~m`` is set to the hash its text came from, or
+removed. A cell a person typed over, a message a race moved to another row, or a state
+entry someone edited does not match, and the row is rendered as on a clean run.
+
+The hash covers ``repr`` of the context values (Timestamps: their instant and zone); a
+row with a value of another type than those with a stable ``repr`` is always rendered.
+When the inputs changed but the text did not, ``~m`` is updated in the hidden state tab
+(once per change of inputs, and once for every row after an upgrade or a template edit).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from importlib import metadata, resources
+from pathlib import Path
+
+import pandas as pd
+
+from ..state import MEMO, StateTab, fingerprint, row_key
+
+
+def render_digest(user_dir: Path | None) -> str:
+    """Hash of what turns inputs into text besides the row: every shipped and user template
+    and catalogue file, and the versions of this package, Jinja2 and Babel."""
+    h = hashlib.blake2b(digest_size=8)
+    for dist in ("sheets-automation", "jinja2", "babel"):
+        try:
+            h.update(f"{dist}={metadata.version(dist)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=?;".encode())
+    shipped = Path(str(resources.files("sheets_automation.templates")))
+    for root in (shipped, user_dir):
+        if root is None or not root.is_dir():
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def inputs_hash(digest: str, situation: str, language: str, tz: object, context: Mapping) -> str | None:
+    """None when a value's type has no stable ``repr`` (the row is then always rendered)."""
+    items = []
+    for key, value in sorted(context.items()):
+        if isinstance(value, pd.Timestamp):  # its repr costs 11 µs: the instant and its zone instead
+            value = ("Timestamp", value.value, str(value.tz))
+        elif type(value) not in _STABLE:
+            return None
+        items.append((key, value))
+    blob = repr((digest, situation, language, str(tz), items))
+    return hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+_STABLE = frozenset({str, int, float, bool, type(None), date, datetime, Decimal, type(pd.NaT)})
+
+
+def recorded(state: StateTab | None, tab, field: str) -> Iterator[tuple[str, str] | None]:
+    """Per row of ``tab`` (a TypedTab): (the recorded ``~m``, the cell's text) when the row's
+    key is its own and the cell holds the text last written there with that ``~m``; else None."""
+    if state is None or field not in tab.raw.columns:
+        yield from (None for _ in range(len(tab.raw)))
+        return
+    keys = tab.raw[tab.schema.key].astype(str).str.strip()
+    usable = (keys.ne("") & ~keys.duplicated(keep=False)).tolist()
+    texts = tab.raw[field].astype(str).tolist()
+    for key, ok, text in zip(keys.tolist(), usable, texts):
+        if not ok or not text or (rk := row_key(tab.schema.tab, key)) not in state.raw:
+            yield None
+            continue
+        entry = state.get(rk)
+        memo = entry.get(MEMO)
+        if isinstance(memo, str) and entry.get(field) == fingerprint(text):
+            yield memo, text
+        else:
+            yield None
+
