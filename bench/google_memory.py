@@ -51,6 +51,7 @@ def run(port: int) -> dict:
     from sheets_automation.runner import run_once
     from tests.fakes.loopback import LoopbackAdapter
 
+    import holidays.countries  # noqa: F401  (the calendar imports its country on first use)
     import sheets_automation.jobs  # noqa: F401  (imports out of the CPU measurement)
 
     session = requests.Session()

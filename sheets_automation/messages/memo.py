@@ -51,14 +51,14 @@ def render_digest(user_dir: Path | None) -> str:
 
 def inputs_hash(digest: str, situation: str, language: str, tz: object, context: Mapping) -> str | None:
     """None when a value's type has no stable ``repr`` (the row is then always rendered)."""
-    items = []
-    for key, value in sorted(context.items()):
-        if isinstance(value, pd.Timestamp):  # its repr costs 11 µs: the instant and its zone instead
-            value = ("Timestamp", value.value, str(value.tz))
-        elif type(value) not in _STABLE:
-            return None
-        items.append((key, value))
-    blob = repr((digest, situation, language, str(tz), items))
+    keys = sorted(context)
+    values = [context[k] for k in keys]
+    for i, value in enumerate(values):
+        if type(value) not in _STABLE:
+            if not isinstance(value, pd.Timestamp):
+                return None
+            values[i] = ("Timestamp", value.value, str(value.tz))  # its repr costs 11 µs
+    blob = repr((digest, situation, language, str(tz), keys, values))
     return hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
