@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import orjson
 
@@ -26,8 +27,16 @@ from .backends.base import STATE_HEADERS, STATE_TAB, Grid
 
 
 def fingerprint(value: str) -> str:
-    """Short, stable hash of a cell's text (not reversible: no personal data is stored)."""
+    """Short, stable hash of a cell's text (not reversible: no personal data is stored).
+    Short texts are cached: a run hashes every bot cell, and those repeat (alerts, dates)."""
+    return _short_fingerprint(value) if len(value) <= 64 else _hash(value)
+
+
+def _hash(value: str) -> str:
     return hashlib.blake2b(value.encode("utf-8"), digest_size=6).hexdigest()
+
+
+_short_fingerprint = lru_cache(maxsize=1 << 16)(_hash)  # at most ~6 MB held
 
 
 def row_key(tab: str, key: str) -> str:

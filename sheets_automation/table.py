@@ -52,6 +52,11 @@ def as_lists(*columns) -> list[list]:
     return [c.tolist() for c in columns]
 
 
+def as_dict(series: pd.Series) -> dict:
+    """``series.to_dict()`` built from two lists (several times faster on 100k rows, same values)."""
+    return dict(zip(series.index.tolist(), series.tolist()))
+
+
 def find_grid(snapshot: Snapshot, schema: TabSchema) -> Grid | None:
     """The tab whose title is the schema's tab name or one of its aliases."""
     names = set(schema.names)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .backends.base import CellWrite, NewTab, RowAppend, RowRef, WritePlan
 from .state import MEMO, TIMELINE, StateTab, encode, fingerprint, row_key
-from .table import TypedTab, as_lists
+from .table import TypedTab, as_dict, as_lists
 
 
 @dataclass(slots=True)
@@ -82,7 +82,7 @@ def _raw_cells(typed: TypedTab):
 
     def cell(row: int, field: str) -> str:
         if field not in columns:
-            columns[field] = typed.raw[field].to_dict()
+            columns[field] = as_dict(typed.raw[field])
         return columns[field][row]
     return cell
 
@@ -185,9 +185,9 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     colours = out.colours
     rules = out.rules
     # by row, looked up once per tab rather than cell by cell
-    colour_of = colours.to_dict() if colours is not None else {}
-    rule_of = rules.to_dict() if rules is not None else {}
-    key_of, usable_of, raw_key_of = keys.to_dict(), usable.to_dict(), raw_keys.to_dict()
+    colour_of = as_dict(colours) if colours is not None else {}
+    rule_of = as_dict(rules) if rules is not None else {}
+    key_of, usable_of, raw_key_of = as_dict(keys), as_dict(usable), as_dict(raw_keys)
     column_of = {c.field: c for c in schema.columns}
     state_updates: dict[str, dict[str, str]] = {}
     timeline = out.timeline
