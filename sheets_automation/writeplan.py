@@ -65,10 +65,10 @@ def assign_keys(typed: TypedTab) -> tuple[pd.Series, pd.Series]:
     """
     schema = typed.schema
     keys = typed.raw[schema.key].astype(str).str.strip()
-    if schema.id_prefix:
+    blank = keys.eq("")
+    if schema.id_prefix and blank.any():
         prefix = schema.id_prefix + "-"
         nxt = max([*id_numbers(schema.id_prefix, keys.unique()), typed.id_floor]) + 1
-        blank = keys.eq("")
         keys = keys.copy()
         keys[blank] = [f"{prefix}{n:05d}" for n in range(nxt, nxt + int(blank.sum()))]
     usable = keys.ne("") & ~keys.duplicated(keep=False)
@@ -149,6 +149,7 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     kept = 0
     per_row: dict[int, list[tuple[str, str, str]]] = {}  # row -> [(field, old, new)]
     adopt: dict[int, dict[str, str]] = {}
+    entries: dict[int, dict[str, str]] = {}  # row -> its state entry, for the cells that already agree
     for col in fields:
         want = desired[col.field]
         have = typed.raw[col.field].astype(str)
@@ -171,7 +172,8 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
             per_row.setdefault(row, []).append((col.field, current, new))
         same = has_opinion & ~differs & have.ne("") & usable
         for row, key, current in zip(*as_lists(same.index[same], keys[same], have[same])):
-            fps = state.get(row_key(schema.tab, key))
+            if (fps := entries.get(row)) is None:  # one state lookup per row, not per cell
+                fps = entries[row] = state.get(row_key(schema.tab, key))
             if fps.get(col.field) != (fp := fingerprint(current)):  # missing or stale: adopt
                 adopt.setdefault(row, {})[col.field] = fp
             if col.field == out.memo_field and row in out.memo and fps.get(MEMO) != out.memo[row]:
