@@ -2,9 +2,10 @@
 
 The situation comes from the rules and tracking evaluations; the language from Customer
 language, else the destination country, else English (for Cashback, Reships and Logistics
-rows: from the linked case). A message is regenerated only when its inputs change, and a
-hand-edited message is kept (the runner's write plan). A row whose message cannot be
-rendered gets none, and the run says how many and why.
+rows: from the linked case). A message is rendered only when its inputs change
+(:mod:`sheets_automation.messages.memo`), and a hand-edited message is kept (the runner's
+write plan). A row whose message cannot be rendered gets none, and the run says how many
+and why.
 
 Promises never slide (policy.md S-clocks): every date in a message comes from a fixed
 instant on the sheet, never from the run's ``now``: S1 reply by = Opened at + 24 h;

@@ -84,4 +84,3 @@ def recorded(state: StateTab | None, tab, field: str) -> Iterator[tuple[str, str
             yield memo, text
         else:
             yield None
-
