@@ -149,10 +149,10 @@ def trim_rows(rows) -> tuple[tuple[str, ...], ...]:
     """Trailing blank cells of each row and trailing blank rows dropped."""
     out = []
     for r in rows:
-        r = list(r)
-        while r and r[-1] == "":
-            r.pop()
-        out.append(tuple(r))
+        n = len(r)
+        while n and r[n - 1] == "":
+            n -= 1
+        out.append(tuple(r) if n == len(r) else tuple(r[:n]))
     while out and not out[-1]:
         out.pop()
     return tuple(out)
