@@ -104,9 +104,9 @@ def _record_promises(t: Timeline, context: dict, situation: str) -> Timeline:
     from ..messages.situations import SITUATIONS  # data only: which variables a message uses
 
     used = SITUATIONS.get(situation, ())
-    made = {k: pd.Timestamp(context[k]).isoformat(timespec="seconds") for k in PROMISES
-            if k in used and context.get(k) is not None and not pd.isna(context[k])}
-    return t.promised(made) if made else t
+    new = [k for k in PROMISES if k in used and k not in t.promises  # recorded once: formatted once
+           and context.get(k) is not None and not pd.isna(context[k])]
+    return t.promised({k: pd.Timestamp(context[k]).isoformat(timespec="seconds") for k in new}) if new else t
 
 
 def _ship_by(v: CaseView, reship_requested: pd.Series | None, p: Policy) -> pd.Series:
