@@ -2,10 +2,10 @@
 
 Beside a message's fingerprint, the row's state entry records ``~m``: a hash of
 everything the text was rendered from (situation, language, time zone, context, and
-:func:`render_digest`: the templates, the catalogues and the library versions). When a
-row's inputs hash to the recorded ``~m`` and its cell still holds the text whose
-fingerprint was recorded with it, rendering again would give that same text, so the cell's
-text is used as it is.
+:func:`render_digest`: the templates, the catalogues, the library versions and the time
+zone database's). When a row's inputs hash to the recorded ``~m`` and its cell still holds
+the text whose fingerprint was recorded with it, rendering again would give that same
+text, so the cell's text is used as it is.
 
 The two are recorded together (:func:`sheets_automation.writeplan.plan_tab`): whenever the
 message's fingerprint is written, ``~m`` is set to the hash its text came from, or
@@ -20,6 +20,7 @@ When the inputs changed but the text did not, ``~m`` is updated in the hidden st
 from __future__ import annotations
 
 import hashlib
+import zoneinfo
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,13 +34,12 @@ from ..state import MEMO, StateTab, fingerprint, row_key
 
 def render_digest(user_dir: Path | None) -> str:
     """Hash of what turns inputs into text besides the row: every shipped and user template
-    and catalogue file, and the versions of this package, Jinja2 and Babel."""
+    and catalogue file, the versions of this package, Jinja2 and Babel, and the time zone
+    database's (a zone's rules decide how a promised instant reads)."""
     h = hashlib.blake2b(digest_size=8)
     for dist in ("sheets-automation", "jinja2", "babel"):
-        try:
-            h.update(f"{dist}={metadata.version(dist)};".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{dist}=?;".encode())
+        h.update(f"{dist}={_version(dist)};".encode())
+    h.update(f"tz={_tz_version()};".encode())
     shipped = Path(str(resources.files("sheets_automation.templates")))
     for root in (shipped, user_dir):
         if root is None or not root.is_dir():
@@ -47,6 +47,25 @@ def render_digest(user_dir: Path | None) -> str:
         for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _tz_version() -> str:
+    """The tzdata package's version, else the system database's (``# version 2025b``)."""
+    if (found := _version("tzdata")) != "?":
+        return found
+    for root in zoneinfo.TZPATH:
+        path = Path(root) / "tzdata.zi"
+        if path.is_file():
+            with path.open(encoding="utf-8", errors="replace") as fh:
+                return fh.readline().strip()
+    return "?"
 
 
 def inputs_hash(digest: str, situation: str, language: str, tz: object, context: Mapping) -> str | None:
