@@ -6,6 +6,7 @@ import pandas as pd
 from sheets_automation.errors import ConfigError
 from sheets_automation.policy.calendar import WorkCalendar
 from sheets_automation.policy.settings import Policy, policy_from_mapping
+from sheets_automation.table import own_keys
 from sheets_automation.tracking.carriers import normalise_number, validate_number
 from sheets_automation.tracking.evaluate import evaluate_logistics
 from sheets_automation.tracking.factory import build_provider
@@ -89,7 +90,7 @@ def stored_timelines(ctx, stem: str) -> list:
     def build():
         tab = ctx.tabs[stem]
         keys = tab.df[tab.schema.key].astype(str).str.strip()
-        usable = (keys.ne("") & ~keys.duplicated(keep=False)).to_numpy()
+        usable = own_keys(keys).to_numpy()
         out, broken = [], 0
         for key, ok in zip(keys, usable):
             value, unreadable = stored_timeline(ctx.state, row_key(tab.schema.tab, key)) if ok and ctx.state else (None, False)
@@ -139,7 +140,7 @@ def timeline_updates(ctx) -> dict[int, object]:
     """Cases rows whose timeline this run changed → the value to store (rows with a usable key)."""
     ev, stored = cases_eval(ctx), stored_timelines(ctx, "cases")
     keys = ctx.tabs["cases"].df["case_id"].astype(str).str.strip()
-    usable = (keys.ne("") & ~keys.duplicated(keep=False)).to_numpy()
+    usable = own_keys(keys).to_numpy()
     return {row: t.encode() for row, t, old, ok in zip(ev.index, ev["timeline"], stored, usable)
             if ok and t is not old}
 

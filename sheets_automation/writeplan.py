@@ -27,7 +27,7 @@ import pandas as pd
 
 from .backends.base import CellWrite, NewTab, RowAppend, RowRef, WritePlan
 from .state import MEMO, TIMELINE, StateTab, encode, fingerprint, row_key
-from .table import TypedTab, as_dict, as_lists
+from .table import TypedTab, as_dict, as_lists, own_keys
 
 
 @dataclass(slots=True)
@@ -71,7 +71,7 @@ def assign_keys(typed: TypedTab) -> tuple[pd.Series, pd.Series]:
         nxt = max([*id_numbers(schema.id_prefix, keys.unique()), typed.id_floor]) + 1
         keys = keys.copy()
         keys[blank] = [f"{prefix}{n:05d}" for n in range(nxt, nxt + int(blank.sum()))]
-    usable = keys.ne("") & ~keys.duplicated(keep=False)
+    usable = own_keys(keys)
     return keys, usable
 
 

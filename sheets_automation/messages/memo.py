@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..state import MEMO, StateTab, fingerprint, row_key
+from ..table import own_keys
 
 
 def render_digest(user_dir: Path | None) -> str:
@@ -91,7 +92,7 @@ def recorded(state: StateTab | None, tab, field: str) -> Iterator[tuple[str, str
         yield from (None for _ in range(len(tab.raw)))
         return
     keys = tab.raw[tab.schema.key].astype(str).str.strip()
-    usable = (keys.ne("") & ~keys.duplicated(keep=False)).tolist()
+    usable = own_keys(keys).tolist()
     texts = tab.raw[field].astype(str).tolist()
     for key, ok, text in zip(keys.tolist(), usable, texts):
         if not ok or not text or (rk := row_key(tab.schema.tab, key)) not in state.raw:
