@@ -120,6 +120,13 @@ def hand_edited(state: StateTab, rk: str, field: str, current: str, processed: b
     return not ours(state, rk, field, current)
 
 
+def ours_keyless(state: StateTab, field: str, current: str, processed: bool) -> bool:
+    """A bot cell on a row without a usable key (a Logistics row whose tracking number someone
+    cleared) holds the automation's text: the automation processed the row (Checked at) and
+    wrote exactly this text to this column on some row. Without both, it is a person's."""
+    return processed and fingerprint(current) in state.written(field)
+
+
 def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, checked_at: str,
              created: dict[int, str] | None = None) -> int:
     """Add this tab's writes to ``plan``; return how many cells people edited and were kept.
@@ -166,8 +173,8 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
                 if hand_edited(state, state_key[row], col.field, current, bool(processed.at[row])):
                     kept += 1
                     continue
-            elif current != "":
-                kept += 1  # no key, no fingerprint to trust: leave people's text alone
+            elif current != "" and not ours_keyless(state, col.field, current, bool(processed.at[row])):
+                kept += 1  # no key and no evidence it is ours: leave people's text alone
                 continue
             per_row.setdefault(row, []).append((col.field, current, new))
         same = has_opinion & ~differs & have.ne("") & usable

@@ -12,7 +12,8 @@ Three situations that look alike keep distinct labels:
 
 * carrier silent, "Overdue · S8 no update for N days" (red);
 * our fetch failed, "Waiting · fetch failed, last good status kept" (blue); the status
-  shown is the last good one (the provider hands it back), or the sheet's own value;
+  shown is the last good one (the provider hands it back), or the sheet's own value
+  (never on a row whose number is blank or malformed: that status was the old number's);
   S8 is then only mentioned, not raised, since we cannot tell whether the carrier moved;
 * the provider stopped tracking, "Overdue · T3 provider stopped tracking" (red).
 
@@ -113,8 +114,14 @@ def evaluate_logistics(df: pd.DataFrame, results: dict[str, TrackResult], now: d
     sheet_service = _text(df, "service").str.strip().str.lower()
     res = _results_frame(numbers, results, tz)
 
-    # status: the provider's, else (no result, or failed fetch without a last good) the sheet's own
-    keep_sheet = res["status"].eq("")
+    # V4 first: a malformed number is never sent, so it has no status of its own
+    v4 = pd.Series([validate_number(n, c) if n else "" for n, c in zip(numbers, sheet_carrier)], index=idx,
+                   dtype=object)
+    # status: the provider's, else (no result, or failed fetch without a last good) the sheet's own;
+    # never the sheet's on a row whose number is blank or malformed (V1/V4): that status belongs
+    # to the number someone just cleared or mistyped, and would say "Delivered" for a parcel
+    # nobody can track
+    keep_sheet = res["status"].eq("") & numbers.ne("") & v4.eq("")
     status = res["status"].where(~keep_sheet, _text(df, "tracking_status"))
     last_event = res["last_event"].where(~keep_sheet, _text(df, "last_event"))
     last_at = res["last_event_at"].where(~keep_sheet, _times(df, "last_event_at", tz))
@@ -141,9 +148,7 @@ def evaluate_logistics(df: pd.DataFrame, results: dict[str, TrackResult], now: d
     days_since_update = _days((now_ts - last_at).clip(lower=pd.Timedelta(0)))
     ship_days = np.floor(since_ship).astype("Int64").astype(str)
 
-    # V4 and V9 (per distinct value; the rules below are whole-column)
-    v4 = pd.Series([validate_number(n, c) if n else "" for n, c in zip(numbers, sheet_carrier)], index=idx,
-                   dtype=object)
+    # V9 (per distinct value; the rules below are whole-column)
     dest, cur, contents = _text(df, "destination_country"), _text(df, "declared_currency"), _text(df, "contents")
     value, weight = _numbers(df, "declared_value"), _numbers(df, "weight_kg")
     v9_lists = pd.Series([check_declaration(d, None if np.isnan(v) else v, c, None if np.isnan(w) else w, t, k,
