@@ -79,6 +79,7 @@ def step(kind: str, path: Path) -> dict:
 
 
 def prepare(n: int, folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
     fresh = data.write_workbook(folder / "fresh.xlsx", data.make_tabs(n))
     settled = folder / "settled" / "ops.xlsx"
     settled.parent.mkdir()
