@@ -94,9 +94,22 @@ def test_s2_pause_example_from_the_issue():
     ("2025-03-07 18:00", "2025-03-10 09:00", 0),    # a weekend
     ("2025-01-24 11:00", "2025-02-05 10:00", 7 + 9 + 9 + 1),  # Spring Festival 2025: Sun 01-26 worked, 01-28..02-04 off
     ("2025-03-06 11:00", "2025-03-06 10:00", 0),    # reversed
+    ("2024-12-31 17:00", "2025-01-02 10:00", 1 + 1),  # across a year end, New Year's Day off
+    ("2024-12-31 17:00", "2026-01-05 10:00", 1 + 248 * 9 + 9 + 1),  # all of 2025 (248 working days), Sun 2026-01-04 worked
 ])
 def test_business_time(start, end, hours):
     assert CAL.business_seconds(at(start), at(end)) == pytest.approx(hours * 3600)
+
+
+@pytest.mark.parametrize("first, last, days", [
+    ("2025-01-24", "2025-02-05", 4),  # Fri, the worked Sun 01-26, Mon 01-27, Wed 02-05
+    ("2024-12-30", "2025-01-02", 3),  # Jan 1 off
+    ("2025-01-01", "2025-01-01", 0),
+    ("2025-01-02", "2025-01-01", 0),  # reversed
+    ("2025-01-01", "2025-12-31", 248),
+])
+def test_working_days_between(first, last, days):
+    assert CAL.working_days_between(date.fromisoformat(first), date.fromisoformat(last)) == days
 
 
 @pytest.mark.parametrize("start, hours, due", [

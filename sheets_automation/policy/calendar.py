@@ -40,6 +40,7 @@ class WorkCalendar:
         self._holidays = holidays.country_holidays(country)
         self._working: dict[date, bool] = {}
         self._added: dict[tuple[date, int], date] = {}
+        self._prefix: dict[int, list[int]] = {}  # year -> working-day counts (working_days_between)
         self.last_published_year = last_published_year(country)
 
     def __repr__(self) -> str:
@@ -123,20 +124,52 @@ class WorkCalendar:
         """Business time between two aware instants (0 when ``end <= start``), in seconds.
 
         Thu 2025-03-06 11:00 → Mon 2025-03-10 15:00 (09:00-18:00, CN) = 7 + 9 + 6 h = 22 h.
+        The first and last day are clipped; every working day between them counts whole
+        (one lookup per year, not one per day: pauses and due dates span weeks).
         """
         if end <= start:
             return 0.0
         tz = start.tzinfo
         end = end.astimezone(tz)
-        total, d = 0.0, start.date()
-        while d <= end.date():
-            if self.is_working_day(d):
-                lo, hi = self._business_day_bounds(d, tz)
-                a, b = max(lo, start), min(hi, end)
-                if b > a:
-                    total += (b - a).total_seconds()
-            d += timedelta(days=1)
+        first, last = start.date(), end.date()
+        total = self._clipped_seconds(first, tz, start, end)
+        if last > first:
+            total += self._clipped_seconds(last, tz, start, end)
+        if (last - first).days > 1:
+            lo, hi = self._business_day_bounds(first, tz)
+            total += self.working_days_between(first + timedelta(days=1), last - timedelta(days=1)) * \
+                (hi - lo).total_seconds()
         return total
+
+    def _clipped_seconds(self, d: date, tz, start: datetime, end: datetime) -> float:
+        if not self.is_working_day(d):
+            return 0.0
+        lo, hi = self._business_day_bounds(d, tz)
+        a, b = max(lo, start), min(hi, end)
+        return (b - a).total_seconds() if b > a else 0.0
+
+    def working_days_between(self, first: date, last: date) -> int:
+        """Working days from ``first`` to ``last``, both included (0 when ``last < first``)."""
+        if last < first:
+            return 0
+        if first.year == last.year:
+            p = self._year_prefix(first.year)
+            return p[_day_of_year(last)] - p[_day_of_year(first) - 1]
+        count = self._year_prefix(first.year)[-1] - self._year_prefix(first.year)[_day_of_year(first) - 1]
+        count += sum(self._year_prefix(y)[-1] for y in range(first.year + 1, last.year))
+        return count + self._year_prefix(last.year)[_day_of_year(last)]
+
+    def _year_prefix(self, year: int) -> list[int]:
+        """[working days among the first k days of ``year``, for k = 0 … days in the year]."""
+        found = self._prefix.get(year)
+        if found is None:
+            found, d, count = [0], date(year, 1, 1), 0
+            while d.year == year:
+                count += self.is_working_day(d)
+                found.append(count)
+                d += timedelta(days=1)
+            self._prefix[year] = found
+        return found
 
     def add_business_seconds(self, start: datetime, seconds: float) -> datetime:
         """The instant ``seconds`` of business time after ``start`` (policy.md S2 pause shift).
@@ -157,6 +190,11 @@ class WorkCalendar:
             d += timedelta(days=1)
             cursor = datetime.combine(d, time(0), tzinfo=tz)
         return cursor
+
+
+def _day_of_year(d: date) -> int:
+    """1 on January 1st."""
+    return d.toordinal() - date(d.year, 1, 1).toordinal() + 1
 
 
 def last_published_year(country: str) -> int | None:
