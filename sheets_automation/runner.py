@@ -27,6 +27,7 @@ from .backends.base import STATE_TAB, ApplyResult, Backend, ReportTab, WritePlan
 from .config import Config, SpreadsheetConfig
 from .errors import TabError
 from .fmt import format_timestamp
+from .memory import release_free_memory
 from .nextchange import next_change_at
 from .schema import TabSchema, shipped_schemas
 from .report_tabs import plan_report_tab
@@ -187,6 +188,7 @@ def _run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_na
     # holds only the plan and the backend's own read (issue #15: memory at 100k rows)
     applied = None
     if planned.plan and not dry_run:
+        release_free_memory()  # the pages the evaluation freed, before the write's reads (#15)
         log(f"writing {len(planned.plan.cells)} cells, {len(planned.plan.appends)} new rows …")
         applied = backend.apply(planned.plan)
     result = replace(planned, applied=applied, seconds=_time.perf_counter() - started)

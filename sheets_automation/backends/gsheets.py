@@ -40,8 +40,9 @@ from gspread.utils import (DateTimeOption, Dimension, ValueInputOption, ValueRen
 
 from .. import __version__
 from ..errors import ConfigError, CredentialsError
+from ..memory import release_free_memory
 from ..schema import TabSchema, normalise_header
-from .base import STATE_TAB, ApplyResult, Grid, Snapshot, WritePlan, trim_rows
+from .base import SHARED_TEXT, STATE_TAB, ApplyResult, Grid, Snapshot, WritePlan, trim_rows
 from .gsheets_auth import load_credentials
 from .gsheets_http import DEFAULT_MAX_RETRIES, RetryingHTTPClient, access_error, cell_text
 from .gsheets_init import LAYOUT_FIELDS, layout_requests
@@ -62,8 +63,11 @@ VALUE_PARAMS = {"valueRenderOption": ValueRenderOption.unformatted, "dateTimeRen
 
 def trimmed_rows(rows: Sequence[Sequence[Any]]) -> tuple[tuple[str, ...], ...]:
     """Cells through :func:`cell_text` (strings, nearly every cell, as they are: one call less
-    per cell), trailing blank cells and rows dropped."""
-    return trim_rows([v if type(v) is str else cell_text(v) for v in row] for row in rows)
+    per cell), equal short texts as one object (``base.SHARED_TEXT``), trailing blank cells
+    and rows dropped."""
+    one = {}.setdefault
+    return trim_rows([one(t, t) if len(t) <= SHARED_TEXT else t for t in [v if type(v) is str else cell_text(v)
+                                                                            for v in row]] for row in rows)
 
 
 def needed_sizes(cells: Cells) -> dict[str, tuple[int, int]]:
@@ -241,6 +245,7 @@ class GoogleSheetsBackend:
             key_headers.setdefault(w.tab, w.ref.key_header)
         tabs = [t for t in dict.fromkeys(list(cells) + list(appended)) if t in fresh and t != STATE_TAB]
         version = self._probe() if read is not None and self._clean else ""
+        release_free_memory()  # the write's request bodies, before the largest reply of the run (#15)
         after, calls = self._reread(list(read) if version else tabs)
         fix = repairs(fresh, after, {t: cells[t] for t in tabs if t in cells}, key_headers,
                       {t: appended[t] for t in tabs if t in appended})

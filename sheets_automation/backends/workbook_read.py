@@ -15,10 +15,11 @@ import re
 import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Callable
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
-from .base import Grid
+from .base import SHARED_TEXT, Grid
 
 
 def cell_text(value: object) -> str:
@@ -42,8 +43,10 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _row_text(row: list) -> tuple[str, ...]:
-    out = [v if type(v) is str else cell_text(v) for v in row]
+def _row_text(row: list, one: Callable[[str, str], str]) -> tuple[str, ...]:
+    """A row's cells as text, trailing blanks dropped; equal short texts become one object
+    through ``one`` (a dict's ``setdefault``: see ``base.SHARED_TEXT``)."""
+    out = [one(t, t) if len(t) <= SHARED_TEXT else t for t in [v if type(v) is str else cell_text(v) for v in row]]
     while out and out[-1] == "":
         out.pop()
     return tuple(out)
@@ -60,7 +63,8 @@ def read_grids(path: Path) -> dict[str, Grid]:
             sheet = wb.get_sheet_by_name(meta.name)
             # padded from A1; ends at the last cell holding data, whatever the stored dimension says
             # (each row is trimmed by _row_text; only the trailing blank rows are left to drop)
-            rows = [_row_text(r) for r in sheet.to_python(skip_empty_area=False)]
+            one = {}.setdefault
+            rows = [_row_text(r, one) for r in sheet.to_python(skip_empty_area=False)]
             while rows and not rows[-1]:
                 rows.pop()
             rows = tuple(rows)

@@ -1,0 +1,32 @@
+"""Give the memory a run has freed back to the operating system between its phases (issue #15).
+
+By the time a run writes, its evaluation (typed tabs, frames, job outputs) is freed, but
+glibc keeps the freed pages of its heap for its own later use. The next phases allocate
+elsewhere: Python's small objects come from arenas of their own, and a reply's bytes
+and the JSON parser's buffers are large blocks. So the re-read and the verification read
+grew the process on top of pages it no longer used: at 100k rows a writing Google run
+peaked about 60 to 90 MB higher than it needed to. ``malloc_trim(0)`` hands those pages
+back in a few milliseconds.
+
+Where the C library has no ``malloc_trim`` (macOS, musl), this is a no-op.
+"""
+from __future__ import annotations
+
+import ctypes
+from typing import Callable
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # the process's own C library
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def release_free_memory() -> None:
+    """Return freed heap pages to the operating system (glibc), else nothing."""
+    if _TRIM is not None:
+        _TRIM(0)
