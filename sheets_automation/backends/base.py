@@ -149,8 +149,10 @@ SHARED_TEXT = 64
 """Texts up to this length are one object for all the cells that hold them, in every grid
 a backend reads. A reader makes a new string per cell, and most cells of a sheet repeat a
 few texts (statuses, countries, dates, alerts); the grid lives through the whole run. At
-100k rows: a writing Google run's peak 87 MB lower; and the run's later hashing and
-comparing of cells is faster on shared objects (an idle run 1 to 2 s less; docs/benchmarks.md)."""
+100k rows on the bench sheet: a writing Google run's peak 87 MB lower, idle runs' about
+145 MB; and the later hashing and comparing of cells is faster on shared objects (a Google
+idle run 1.5 to 2.5 s less; a workbook run gains as much in typing as its read pays for
+the lookups; docs/benchmarks.md)."""
 
 
 def trim_rows(rows) -> tuple[tuple[str, ...], ...]:
