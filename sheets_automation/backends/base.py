@@ -145,14 +145,21 @@ class ReportTab:
         return trim_rows(tuple(text(v) for v in r) for r in self.rows)
 
 
-SHARED_TEXT = 64
-"""Texts up to this length are one object for all the cells that hold them, in every grid
-a backend reads. A reader makes a new string per cell, and most cells of a sheet repeat a
-few texts (statuses, countries, dates, alerts); the grid lives through the whole run. At
-100k rows on the bench sheet: a writing Google run's peak 87 MB lower, idle runs' about
-145 MB; and the later hashing and comparing of cells is faster on shared objects (a Google
-idle run 1.5 to 2.5 s less; a workbook run gains as much in typing as its read pays for
-the lookups; docs/benchmarks.md)."""
+SHARED_TEXT = 64  # texts up to this length are shared between cells (shared_texts)
+
+
+def shared_texts(row, cell_text: Callable[[object], str], one: Callable[[str, str], str]) -> list[str]:
+    """A row's cells as text (strings as they are, anything else through the backend's
+    ``cell_text``), each text of up to ``SHARED_TEXT`` characters as one object for every
+    cell of the grid that holds it (``one``: the ``setdefault`` of a dict kept per grid).
+
+    A reader makes a new string per cell, and most cells of a sheet repeat a few texts
+    (statuses, countries, dates, alerts); the grid lives through the whole run. At 100k rows
+    on the bench sheet: a writing Google run's peak 87 MB lower, idle runs' about 145 MB;
+    and the later hashing and comparing of cells is faster on shared objects (a Google idle
+    run 1.5 to 2.5 s less; a workbook run gains as much in typing as its read pays for the
+    lookups; docs/benchmarks.md)."""
+    return [one(t, t) if len(t) <= SHARED_TEXT else t for t in [v if type(v) is str else cell_text(v) for v in row]]
 
 
 def trim_rows(rows) -> tuple[tuple[str, ...], ...]:

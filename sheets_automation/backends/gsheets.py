@@ -42,7 +42,7 @@ from .. import __version__
 from ..errors import ConfigError, CredentialsError
 from ..memory import release_free_memory
 from ..schema import TabSchema, normalise_header
-from .base import SHARED_TEXT, STATE_TAB, ApplyResult, Grid, Snapshot, WritePlan, trim_rows
+from .base import STATE_TAB, ApplyResult, Grid, Snapshot, WritePlan, shared_texts, trim_rows
 from .gsheets_auth import load_credentials
 from .gsheets_http import DEFAULT_MAX_RETRIES, RetryingHTTPClient, access_error, cell_text
 from .gsheets_init import LAYOUT_FIELDS, layout_requests
@@ -63,11 +63,10 @@ VALUE_PARAMS = {"valueRenderOption": ValueRenderOption.unformatted, "dateTimeRen
 
 def trimmed_rows(rows: Sequence[Sequence[Any]]) -> tuple[tuple[str, ...], ...]:
     """Cells through :func:`cell_text` (strings, nearly every cell, as they are: one call less
-    per cell), equal short texts as one object (``base.SHARED_TEXT``), trailing blank cells
+    per cell), equal short texts as one object (``base.shared_texts``), trailing blank cells
     and rows dropped."""
     one = {}.setdefault
-    return trim_rows([one(t, t) if len(t) <= SHARED_TEXT else t for t in [v if type(v) is str else cell_text(v)
-                                                                            for v in row]] for row in rows)
+    return trim_rows(shared_texts(row, cell_text, one) for row in rows)
 
 
 def needed_sizes(cells: Cells) -> dict[str, tuple[int, int]]:

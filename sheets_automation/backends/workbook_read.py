@@ -19,7 +19,7 @@ from typing import Callable
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
-from .base import SHARED_TEXT, Grid
+from .base import Grid, shared_texts
 
 
 def cell_text(value: object) -> str:
@@ -45,8 +45,8 @@ def cell_text(value: object) -> str:
 
 def _row_text(row: list, one: Callable[[str, str], str]) -> tuple[str, ...]:
     """A row's cells as text, trailing blanks dropped; equal short texts become one object
-    through ``one`` (a dict's ``setdefault``: see ``base.SHARED_TEXT``)."""
-    out = [one(t, t) if len(t) <= SHARED_TEXT else t for t in [v if type(v) is str else cell_text(v) for v in row]]
+    through ``one`` (:func:`.base.shared_texts`)."""
+    out = shared_texts(row, cell_text, one)
     while out and out[-1] == "":
         out.pop()
     return tuple(out)
