@@ -35,12 +35,14 @@ def test_one_holder_per_sheet_and_the_ttl_is_renewed_while_the_run_lasts(client)
     first.acquire()
     with pytest.raises(SheetBusyError, match="client-a"):
         RedisSheetLock(client, "client-a", ttl_seconds=0.6).acquire()
-    RedisSheetLock(client, "client-b", ttl_seconds=0.6).acquire()  # other sheets are free
+    other = RedisSheetLock(client, "client-b", ttl_seconds=0.6)
+    other.acquire()  # other sheets are free
     time.sleep(1.0)  # longer than the TTL: renewal kept it
     assert client.pttl(first.key) > 0 and not first.lost
     with pytest.raises(SheetBusyError):
         RedisSheetLock(client, "client-a", ttl_seconds=0.6).acquire()
     first.release()
+    other.release()
     again = RedisSheetLock(client, "client-a", ttl_seconds=0.6)
     again.acquire()
     again.release()
