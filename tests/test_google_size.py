@@ -13,6 +13,8 @@ import math
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sheets_automation.backends.base import STATE_TAB
 from sheets_automation.backends.gsheets import open_google_backend
@@ -84,6 +86,28 @@ def test_chunks_pack_ranges_in_order_under_the_limit(items, fit, expected):
     chunks = chunk_value_ranges(data, one * fit)
     assert [len(c) for c in chunks] == expected and [d for c in chunks for d in c] == data
     assert all(len(json.dumps(c)) <= one * fit for c in chunks)
+
+
+CELL = st.one_of(st.text(max_size=30), st.sampled_from(['"', "\\", "\n", "\x00", "中文", "😀", "é"]),
+                 st.integers(-10 ** 12, 10 ** 12), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+                 st.none())
+RANGES = st.lists(st.builds(lambda title, rows: {"range": "'" + title.replace("'", "''") + f"'!B7:E{6 + len(rows)}",
+                                                  "majorDimension": "ROWS", "values": rows},
+                            st.text(min_size=1, max_size=12), st.lists(st.lists(CELL, max_size=4), min_size=1, max_size=3)),
+                  max_size=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(RANGES.filter(bool), st.data())
+def test_a_chunk_takes_exactly_the_ranges_whose_json_fits_whatever_the_text(data, draw):
+    """Sizes are the JSON's exact bytes (escapes, non-ASCII as \\uXXXX, surrogate pairs,
+    numbers): with the limit set to the size of the first ``k`` ranges, the first chunk is
+    exactly those ``k``; one byte less than a range takes and the range waits."""
+    k = draw.draw(st.integers(1, len(data)))
+    limit = len(json.dumps(data[:k]))
+    assert chunk_value_ranges(data, limit)[0] == data[:k]
+    if k > 1:
+        assert chunk_value_ranges(data, limit - 1)[0] == data[:k - 1]
 
 
 def test_a_range_bigger_than_a_chunk_is_cut_into_row_slices():
