@@ -13,6 +13,7 @@ import math
 from datetime import timedelta
 
 import pytest
+from gspread.utils import Dimension
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,9 +92,10 @@ def test_chunks_pack_ranges_in_order_under_the_limit(items, fit, expected):
 CELL = st.one_of(st.text(max_size=30), st.sampled_from(['"', "\\", "\n", "\x00", "中文", "😀", "é"]),
                  st.integers(-10 ** 12, 10 ** 12), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
                  st.none())
-RANGES = st.lists(st.builds(lambda title, rows: {"range": "'" + title.replace("'", "''") + f"'!B7:E{6 + len(rows)}",
-                                                  "majorDimension": "ROWS", "values": rows},
-                            st.text(min_size=1, max_size=12), st.lists(st.lists(CELL, max_size=4), min_size=1, max_size=3)),
+RANGES = st.lists(st.builds(lambda title, rows, major: {"range": "'" + title.replace("'", "''") + f"'!B7:E{6 + len(rows)}",
+                                                  "majorDimension": major, "values": rows},
+                            st.text(min_size=1, max_size=12), st.lists(st.lists(CELL, max_size=4), min_size=1, max_size=3),
+                            st.sampled_from([Dimension.rows, "COLUMNS"])),
                   max_size=25)
 
 

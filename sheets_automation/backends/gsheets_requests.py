@@ -77,8 +77,8 @@ def _range_size(item: dict) -> int:
     call each) instead of writing its JSON: json.dumps per range was a tenth of a 100k-row
     writing run (#15). Other shapes (numbers in a report) go through :func:`_size`."""
     rows, a1, major = item.get("values"), item.get("range"), item.get("majorDimension")
-    if len(item) != 3 or type(rows) is not list or type(a1) is not str or type(major) is not str:
-        return _size(item)
+    if len(item) != 3 or type(rows) is not list or not isinstance(a1, str) or not isinstance(major, str):
+        return _size(item)  # (str, or a str enum such as gspread's Dimension.rows: JSON strings both)
     try:
         body = sum([2 * len(row) + sum(map(len, map(encode_basestring_ascii, row))) if row else 2 for row in rows])
     except TypeError:  # a cell that is not a string
