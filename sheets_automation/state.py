@@ -17,7 +17,6 @@ no extra call, and only when it changes.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -99,7 +98,10 @@ def stored_timeline(state: "StateTab", key: str) -> tuple[object | None, bool]:
 
 
 def encode(fps: dict) -> str:
-    return json.dumps(dict(sorted(fps.items())), separators=(",", ":"))
+    """A row's entry as the state tab holds it: compact JSON, fields in order (orjson: the
+    same text as ``json.dumps(…, separators=(",", ":"))`` for ASCII, a tenth of the CPU;
+    other text is kept as UTF-8 rather than ``\\u`` escapes, which parses the same)."""
+    return orjson.dumps(dict(sorted(fps.items()))).decode()
 
 
 TITLE = STATE_TAB
