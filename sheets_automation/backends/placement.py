@@ -121,13 +121,16 @@ def place(plan: WritePlan, grids: dict[str, Grid]) -> Placed:
     """
     out = Placed()
     indexes: dict[str, _TabIndex] = {}
+    last: tuple[str, RowRef, tuple[int | None, str]] | None = None  # a row's cells share one ref: found once
     for w in plan.cells:
         grid = grids.get(w.tab)
         if grid is None:
             out.skipped.append(f"{describe(w)}: the tab is gone")
             continue
         index = indexes.get(w.tab) or indexes.setdefault(w.tab, _TabIndex(grid))
-        row, why = index.find(w.ref)
+        if last is None or last[1] is not w.ref or last[0] != w.tab:
+            last = (w.tab, w.ref, index.find(w.ref))
+        row, why = last[2]
         if row is None:
             out.skipped.append(f"{describe(w)}: {why}")
             continue
