@@ -137,12 +137,15 @@ def cases_eval(ctx) -> pd.DataFrame:
 
 
 def timeline_updates(ctx) -> dict[int, object]:
-    """Cases rows whose timeline this run changed → the value to store (rows with a usable key)."""
-    ev, stored = cases_eval(ctx), stored_timelines(ctx, "cases")
-    keys = ctx.tabs["cases"].df["case_id"].astype(str).str.strip()
-    usable = own_keys(keys).to_numpy()
-    return {row: t.encode() for row, t, old, ok in zip(ev.index, ev["timeline"], stored, usable)
-            if ok and t is not old}
+    """Cases rows whose timeline this run changed → the value to store (rows with a usable key).
+    Worked out once per run: the rules and the messages job both hand it to the plan."""
+    def build():
+        ev, stored = cases_eval(ctx), stored_timelines(ctx, "cases")
+        keys = ctx.tabs["cases"].df["case_id"].astype(str).str.strip()
+        usable = own_keys(keys).to_numpy()
+        return {row: t.encode() for row, t, old, ok in zip(ev.index, ev["timeline"], stored, usable)
+                if ok and t is not old}
+    return ctx.cached("timeline_updates", build)
 
 
 def cashback_eval(ctx) -> pd.DataFrame:
