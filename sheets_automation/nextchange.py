@@ -28,16 +28,16 @@ STAMP = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})")
 
 
 def stamps_in(texts: Iterable[object], tz: ZoneInfo) -> list[datetime]:
-    """Every ``YYYY-MM-DD HH:MM`` in ``texts`` (merchant time) as aware datetimes."""
+    """Every distinct ``YYYY-MM-DD HH:MM`` in ``texts`` (merchant time) as aware datetimes, in
+    order. One regex pass over the texts joined by newlines (a stamp never holds one), and
+    each stamp parsed once: at 100k rows the outputs hold 80k distinct texts (#15)."""
+    joined = "\n".join(t for t in texts if isinstance(t, str) and t)
     out = []
-    for text in texts:
-        if not isinstance(text, str) or not text:
+    for day, hhmm in dict.fromkeys(STAMP.findall(joined)):
+        try:
+            out.append(datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=tz))
+        except ValueError:
             continue
-        for day, hhmm in STAMP.findall(text):
-            try:
-                out.append(datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=tz))
-            except ValueError:
-                continue
     return out
 
 

@@ -51,7 +51,11 @@ def test_next_change_is_the_earliest_deadline_or_due_soon_threshold_after_now():
     assert got == datetime(2025, 3, 9, 12, 0, tzinfo=UTC)
     assert next_change_at({"cases": [TabOutput(values=pd.DataFrame({"due_by": ["2025-03-01 10:00"]}))]}, {}, now, tz,
                           {}) is None  # everything already passed: nothing pending
-    assert stamps_in(["2025-13-40 99:99", 5, None], pd.Timestamp(0).tz_localize("UTC").tzinfo) == []
+    utc = pd.Timestamp(0).tz_localize("UTC").tzinfo
+    assert stamps_in(["2025-13-40 99:99", 5, None], utc) == []
+    assert stamps_in(["due 2025-03-09", "10:00 sharp"], utc) == []  # a date and a time from two cells are no stamp
+    assert stamps_in(["2025-03-09 10:00", "2025-03-08 09:00 and 2025-03-09 10:00"], utc) == [
+        datetime(2025, 3, 9, 10, 0, tzinfo=utc), datetime(2025, 3, 8, 9, 0, tzinfo=utc)]  # each once, in order
 
 
 def rules_runs(path):
