@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import zlib
 from json.encoder import encode_basestring_ascii
+from operator import itemgetter
 from typing import Any, Sequence
 
 from gspread.utils import Dimension, absolute_range_name, convert_hex_to_colors_dict, rowcol_to_a1
@@ -43,25 +44,21 @@ def value_ranges(cells: Cells) -> list[dict]:
 
     for tab, items in cells.items():
         quoted = absolute_range_name(tab) + "!"
-        run: tuple[int, int, int, list[str]] | None = None  # row, first and last column, values
-        for row, col, value, _colour in sorted(items, key=_row_col):
-            if run is not None and row == run[0] and col - run[2] <= 1:
-                if col == run[2]:
-                    run[3][-1] = value
-                else:
-                    run[3].append(value)
-                    run = (row, run[1], col, run[3])
-                continue
-            if run is not None:
-                flush(quoted, *run)
-            run = (row, col, col, [value])
-        if run is not None:
-            flush(quoted, *run)
+        values: list[str] = []  # the run of adjacent cells being gathered: row, first and last column
+        row_of_run = first = last = 0
+        for row, col, value, _colour in sorted(items, key=itemgetter(0, 1)):
+            if values and row == row_of_run and col == last:  # the same cell again: its last value
+                values[-1] = value
+            elif values and row == row_of_run and col == last + 1:
+                values.append(value)
+                last = col
+            else:
+                if values:
+                    flush(quoted, row_of_run, first, last, values)
+                row_of_run, first, last, values = row, col, col, [value]
+        if values:
+            flush(quoted, row_of_run, first, last, values)
     return data
-
-
-def _row_col(item: tuple) -> tuple[int, int]:
-    return item[0], item[1]
 
 
 def range_tab(a1: str) -> str:
