@@ -104,21 +104,58 @@ RANGES = st.lists(st.builds(lambda title, rows, major: {"range": "'" + title.rep
 def test_a_chunk_takes_exactly_the_ranges_whose_json_fits_whatever_the_text(data, draw):
     """Sizes are the JSON's exact bytes (escapes, non-ASCII as \\uXXXX, surrogate pairs,
     numbers): with the limit set to the size of the first ``k`` ranges, the first chunk is
-    exactly those ``k``; one byte less than a range takes and the range waits."""
+    exactly those ``k``; with one byte less, the ``k``-th range gives the chunk only the
+    first rows that fit, as a range of their own, and one row more would not fit."""
     k = draw.draw(st.integers(1, len(data)))
     limit = len(json.dumps(data[:k]))
     assert chunk_value_ranges(data, limit)[0] == data[:k]
     if k > 1:
-        assert chunk_value_ranges(data, limit - 1)[0] == data[:k - 1]
+        first = chunk_value_ranges(data, limit - 1)[0]
+        assert first[:k - 1] == data[:k - 1] and len(first) <= k and len(json.dumps(first)) <= limit - 1
+        whole = data[k - 1]
+        m = _height(first[-1]) if len(first) == k else 0
+        if len(first) == k:  # the k-th range's first m rows, cut to fit
+            assert first[-1] == _first_rows(whole, m) and m < _height(whole)
+        if _height(whole) and m + 1 < _height(whole):
+            assert len(json.dumps(data[:k - 1] + [_first_rows(whole, m + 1)])) > limit - 1, "one row more fits"
 
 
-def test_a_range_bigger_than_a_chunk_is_cut_into_row_slices():
-    data = [{"range": "'Log'!A3:B12", "majorDimension": "ROWS", "values": [[f"r{i}", "y" * 30] for i in range(10)]}]
-    chunks = chunk_value_ranges(data, 120)
+def _height(item: dict) -> int:
+    """Rows of a drawn range that can be cut (0 for ragged columns)."""
+    if item["majorDimension"] == "ROWS":
+        return len(item["values"])
+    return len(item["values"][0]) if len({len(c) for c in item["values"]}) == 1 else 0
+
+
+def _first_rows(item: dict, m: int) -> dict:
+    values = item["values"][:m] if item["majorDimension"] == "ROWS" else [c[:m] for c in item["values"]]
+    return {**item, "range": item["range"].rsplit("E", 1)[0] + f"E{6 + m}", "values": values}
+
+
+def test_a_range_bigger_than_the_room_left_is_cut_between_rows_and_bodies_stay_full():
+    """A tall range fills what is left of a body with its first rows and carries the rest to
+    the next; every body fits, the rows stay in order and each slice names its own rows."""
+    small = {"range": "'Log'!Z1", "majorDimension": "ROWS", "values": [["z" * 20]]}
+    tall = {"range": "'Log'!A3:B12", "majorDimension": "ROWS", "values": [[f"r{i}", "y" * 30] for i in range(10)]}
+    limit = 260
+    chunks = chunk_value_ranges([small, tall], limit)
     pieces = [d for c in chunks for d in c]
-    assert [p["range"] for p in pieces][:2] == ["'Log'!A3:B4", "'Log'!A5:B6"]
-    assert [row for p in pieces for row in p["values"]] == data[0]["values"]
-    assert pieces[-1]["range"].endswith("B12")
+    assert pieces[0] == small and len(chunks[0]) == 2, "the first body is filled by the tall range's first rows"
+    assert all(len(json.dumps(c)) <= limit for c in chunks)
+    assert all(len(json.dumps(c)) + len(json.dumps(next_body[0]["values"][0])) + 2 > limit
+               for c, next_body in zip(chunks, chunks[1:])), "a body closes only when the next row cannot fit"
+    assert [row for p in pieces[1:] for row in p["values"]] == tall["values"]
+    starts = [int(p["range"].split("!A")[1].split(":")[0]) for p in pieces[1:]]
+    ends = [int(p["range"].rsplit("B", 1)[1]) for p in pieces[1:]]
+    assert starts[0] == 3 and ends[-1] == 12 and all(e - s + 1 == len(p["values"])
+                                                     for s, e, p in zip(starts, ends, pieces[1:]))
+    assert all(s == e + 1 for s, e in zip(starts[1:], ends))
+
+
+def test_a_row_wider_than_a_body_goes_alone():
+    wide = {"range": "'Log'!A3:B3", "majorDimension": "ROWS", "values": [["x" * 300, "y"]]}
+    small = {"range": "'Log'!Z1", "majorDimension": "ROWS", "values": [["z"]]}
+    assert chunk_value_ranges([small, wide, small], 100) == [[small], [wide], [small]]
 
 
 def test_replies_come_compressed_because_the_client_asks_googles_way():

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from gspread.utils import a1_range_to_grid_range
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -74,6 +77,38 @@ def test_adjacent_cells_of_a_row_become_one_range() -> None:
     data = value_ranges({"Cases": [(2, 4, "a", None), (2, 5, "b", None), (2, 7, "c", None), (9, 1, "d", None)]})
     assert [(d["range"], d["values"]) for d in data] == [
         ("'Cases'!D2:E2", [["a", "b"]]), ("'Cases'!G2", [["c"]]), ("'Cases'!A9", [["d"]])]
+
+
+@pytest.mark.parametrize("cells, ranges", [
+    ([(2, 3, "a"), (3, 3, "b"), (4, 3, "c")], [("'Cases'!C2:C4", "COLUMNS", [["a", "b", "c"]])]),  # a column's run
+    ([(2, 1, "a"), (2, 2, "b"), (3, 1, "c"), (3, 2, "d")], [("'Cases'!A2:B3", "COLUMNS", [["a", "c"], ["b", "d"]])]),
+    ([(2, 1, "a"), (3, 1, "b"), (3, 2, "c")], [("'Cases'!A2:A3", "COLUMNS", [["a", "b"]]), ("'Cases'!B3", "ROWS", [["c"]])]),
+    ([(5, 2, "old"), (5, 2, "new")], [("'Cases'!B5", "ROWS", [["new"]])]),  # a cell given twice: the last value
+    ([(2, 1, "a"), (4, 1, "b")], [("'Cases'!A2", "ROWS", [["a"]]), ("'Cases'!A4", "ROWS", [["b"]])]),  # never a gap
+])
+def test_a_tabs_cells_go_as_rectangles_of_written_cells(cells, ranges) -> None:
+    data = value_ranges({"Cases": [(r, c, v, None) for r, c, v in cells]})
+    assert [(d["range"], d["majorDimension"], d["values"]) for d in data] == ranges
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 12), st.integers(1, 6), st.sampled_from(["x", "y", ""])), max_size=60))
+def test_ranges_hold_exactly_the_cells_written_and_no_more_ranges_than_column_runs(cells) -> None:
+    data = value_ranges({"T": [(r, c, v, None) for r, c, v in cells]})
+    held: dict[tuple[int, int], str] = {}
+    for d in data:
+        box = a1_range_to_grid_range(d["range"].split("!")[1])
+        rows = d["values"] if d["majorDimension"] == "ROWS" else [list(r) for r in zip(*d["values"])]
+        assert len(rows) == box["endRowIndex"] - box["startRowIndex"]
+        for i, row in enumerate(rows):
+            assert len(row) == box["endColumnIndex"] - box["startColumnIndex"]
+            for j, v in enumerate(row):
+                cell = (box["startRowIndex"] + 1 + i, box["startColumnIndex"] + 1 + j)
+                assert cell not in held, "two ranges write one cell"
+                held[cell] = v
+    assert held == {(r, c): v for r, c, v in cells}
+    column_runs = len({(r, c) for r, c, _ in cells} - {(r + 1, c) for r, c, _ in cells})
+    assert len(data) <= column_runs
 
 
 # --------------------------------------------------------------------------- read
