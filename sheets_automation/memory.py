@@ -9,6 +9,12 @@ peaked about 70 MB higher than it needed to (45 MB for the pages freed before th
 27 more for those freed before the verification read). ``malloc_trim(0)`` hands those
 pages back in a few milliseconds.
 
+A reply's own download leaves such pages too: ``requests`` gathers the body in 10 KB
+pieces from the heap, then joins them into one block, and the pieces are freed just as
+the JSON parser starts building its document. Handing them back between the download and
+the parse (``gsheets_http``) lowered a 100k-row writing run's peak, inside the
+verification read, by 70 MB.
+
 Where the C library has no ``malloc_trim`` (macOS, musl), this is a no-op.
 """
 from __future__ import annotations
