@@ -4,9 +4,12 @@ shows: through `sheets-automation run` on a workbook, every change of a message'
 version, messages moved between rows) still gives exactly what a clean run writes.
 """
 import json
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from sheets_automation.backends.base import STATE_TAB
@@ -167,3 +170,52 @@ def test_a_message_typed_over_stays_until_cleared(tmp_path):
     edit(path, 1, **{"Customer message": ""})
     run(path, "2025-03-06T11:00+08:00")
     assert rows(path)[0]["Customer message"] == clean_run_messages(tmp_path, path, "2025-03-06T11:00+08:00")[0]
+
+
+# --------------------------------------------------------------------------- the inputs hash itself
+
+def _hash(**context):
+    from sheets_automation.messages.memo import inputs_hash
+    return inputs_hash("digest", "W1", "en", "Asia/Shanghai", context)
+
+
+SHANGHAI_NOON = "2025-03-06 12:00"
+
+
+@pytest.mark.parametrize("a, b", [
+    ({"x": 1}, {"x": 1.0}),
+    ({"x": 1}, {"x": True}),
+    ({"x": 1}, {"x": "1"}),
+    ({"x": None}, {"x": ""}),
+    ({"x": None}, {"x": 0}),
+    ({"x": "a"}, {"y": "a"}),
+    ({"x": 0.1}, {"x": 0.1 + 1e-17 * 3}),
+    # the same instant in two zones reads differently in a message
+    ({"x": pd.Timestamp(SHANGHAI_NOON, tz="Asia/Shanghai")},
+     {"x": pd.Timestamp(SHANGHAI_NOON, tz="Asia/Shanghai").tz_convert("Asia/Hong_Kong")}),
+    ({"x": pd.Timestamp(SHANGHAI_NOON, tz="Asia/Shanghai")},
+     {"x": pd.Timestamp(SHANGHAI_NOON, tz="Asia/Shanghai") + pd.Timedelta(seconds=1)}),
+    ({"x": datetime(2025, 3, 6)}, {"x": date(2025, 3, 6)}),
+    ({"x": Decimal("1.0")}, {"x": Decimal("1.00")}),
+    ({"x": pd.NaT}, {"x": None}),
+    ({"x": float("nan")}, {"x": None}),  # a blank amount
+    ({"x": float("nan")}, {"x": float("inf")}),
+    ({"x": float("inf")}, {"x": float("-inf")}),
+])
+def test_inputs_that_differ_hash_differently(a, b):
+    assert _hash(**a) is not None and _hash(**b) is not None
+    assert _hash(**a) != _hash(**b)
+
+
+def test_the_same_inputs_hash_the_same_whatever_their_order():
+    stamp = pd.Timestamp(SHANGHAI_NOON, tz="Asia/Shanghai")
+    assert _hash(a="x", b=2, c=stamp, d=None) == _hash(d=None, c=pd.Timestamp(stamp.value, tz="Asia/Shanghai"), b=2, a="x")
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize("value", [_Text("a"), object(), 2 ** 70, "\udc80", [object()]])
+def test_a_value_without_a_stable_text_means_always_render(value):
+    assert _hash(x=value) is None

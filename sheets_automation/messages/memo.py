@@ -12,14 +12,16 @@ message's fingerprint is written, ``~m`` is set to the hash its text came from, 
 removed. A cell a person typed over, a message a race moved to another row, or a state
 entry someone edited does not match, and the row is rendered as on a clean run.
 
-The hash covers ``repr`` of the context values (Timestamps: their instant and zone); a
-row with a value of another type than those with a stable ``repr`` is always rendered.
+The hash covers the context values written as JSON (Timestamps: their instant and zone;
+see :func:`inputs_hash`); a row with a value of a type that has no stable text is always
+rendered.
 When the inputs changed but the text did not, ``~m`` is updated in the hidden state tab
 (once per change of inputs, and once for every row after an upgrade or a template edit).
 """
 from __future__ import annotations
 
 import hashlib
+import math
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
@@ -27,6 +29,7 @@ from decimal import Decimal
 from importlib import metadata, resources
 from pathlib import Path
 
+import orjson
 import pandas as pd
 
 from ..state import MEMO, StateTab, fingerprint, row_key
@@ -70,19 +73,35 @@ def _tz_version() -> str:
 
 
 def inputs_hash(digest: str, situation: str, language: str, tz: object, context: Mapping) -> str | None:
-    """None when a value's type has no stable ``repr`` (the row is then always rendered)."""
-    keys = sorted(context)
-    values = [context[k] for k in keys]
-    for i, value in enumerate(values):
-        if type(value) not in _STABLE:
-            if not isinstance(value, pd.Timestamp):
-                return None
-            values[i] = ("Timestamp", value.value, str(value.tz))  # its repr costs 11 µs
-    blob = repr((digest, situation, language, str(tz), keys, values))
-    return hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    """None when a value's type has no stable text (the row is then always rendered).
+
+    The context is written as JSON with sorted keys (orjson: a third of the ``repr`` it
+    replaced, #15): strings, integers, booleans, None and finite floats as themselves; a
+    Timestamp as its instant and zone, a date, datetime, Decimal or NaT as a tagged ``repr``.
+    A non-finite float is tagged too (JSON would write NaN as null, like None). A subclass
+    or any other type gives None."""
+    if float in set(map(type, context.values())):  # an amount left blank is NaN
+        context = {k: ("float", repr(v)) if type(v) is float and not math.isfinite(v) else v
+                   for k, v in context.items()}
+    try:
+        blob = orjson.dumps((digest, situation, language, str(tz), context), default=_tagged, option=_JSON)
+    except orjson.JSONEncodeError:  # another type, a subclass, a lone surrogate, an integer over 64 bits
+        return None
+    return hashlib.blake2b(blob, digest_size=8).hexdigest()
 
 
-_STABLE = frozenset({str, int, float, bool, type(None), date, datetime, Decimal, type(pd.NaT)})
+_JSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
+_TAGGED = frozenset({date, datetime, Decimal, type(pd.NaT)})
+
+
+def _tagged(value: object) -> tuple:
+    """A context value JSON has no type for, as a tagged tuple; TypeError for any other."""
+    kind = type(value)
+    if kind is pd.Timestamp:
+        return ("Timestamp", value.value, str(value.tz))  # its repr costs 11 µs
+    if kind in _TAGGED:
+        return (kind.__name__, repr(value))
+    raise TypeError(kind.__name__)
 
 
 def recorded(state: StateTab | None, tab, field: str) -> Iterator[tuple[str, str] | None]:
