@@ -4,6 +4,7 @@ shows: through `sheets-automation run` on a workbook, every change of a message'
 version, messages moved between rows) still gives exactly what a clean run writes.
 """
 import json
+import math
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from sheets_automation.backends.base import STATE_TAB
 from sheets_automation.cli import main
+from sheets_automation.messages.memo import inputs_hash
 from tests.test_end_to_end_timeline import QUALITY, edit, rows, snapshot, workbook
 
 NOW = "2025-03-06T10:00+08:00"
@@ -175,7 +177,6 @@ def test_a_message_typed_over_stays_until_cleared(tmp_path):
 # --------------------------------------------------------------------------- the inputs hash itself
 
 def _hash(**context):
-    from sheets_automation.messages.memo import inputs_hash
     return inputs_hash("digest", "W1", "en", "Asia/Shanghai", context)
 
 
@@ -189,7 +190,7 @@ SHANGHAI_NOON = "2025-03-06 12:00"
     ({"x": None}, {"x": ""}),
     ({"x": None}, {"x": 0}),
     ({"x": "a"}, {"y": "a"}),
-    ({"x": 0.1}, {"x": 0.1 + 1e-17 * 3}),
+    ({"x": 0.1}, {"x": math.nextafter(0.1, 1)}),
     # the same instant in two zones reads differently in a message
     ({"x": pd.Timestamp(SHANGHAI_NOON, tz="Asia/Shanghai")},
      {"x": pd.Timestamp(SHANGHAI_NOON, tz="Asia/Shanghai").tz_convert("Asia/Hong_Kong")}),
