@@ -217,6 +217,6 @@ class _Text(str):
     pass
 
 
-@pytest.mark.parametrize("value", [_Text("a"), object(), 2 ** 70, "\udc80", [object()]])
+@pytest.mark.parametrize("value", [_Text("a"), object(), 2 ** 70, "\udc80", [object()], ["a"], {"a": 1}, ("a",)])
 def test_a_value_without_a_stable_text_means_always_render(value):
     assert _hash(x=value) is None

@@ -75,23 +75,27 @@ def _tz_version() -> str:
 def inputs_hash(digest: str, situation: str, language: str, tz: object, context: Mapping) -> str | None:
     """None when a value's type has no stable text (the row is then always rendered).
 
-    The context is written as JSON with sorted keys (orjson: a third of the ``repr`` it
-    replaced, #15): strings, integers, booleans, None and finite floats as themselves; a
+    Only the types in ``_STABLE``, exactly (no subclass, no list or dict), are hashed. The
+    context is written as JSON with sorted keys (orjson: under half the time of the ``repr``
+    it replaced, #15): strings, integers, booleans, None and finite floats as themselves; a
     Timestamp as its instant and zone, a date, datetime, Decimal or NaT as a tagged ``repr``.
-    A non-finite float is tagged too (JSON would write NaN as null, like None). A subclass
-    or any other type gives None."""
-    if float in set(map(type, context.values())):  # an amount left blank is NaN
+    A non-finite float is tagged too (JSON would write NaN as null, like None)."""
+    types = set(map(type, context.values()))
+    if not types <= _STABLE:
+        return None
+    if float in types:  # an amount left blank is NaN
         context = {k: ("float", repr(v)) if type(v) is float and not math.isfinite(v) else v
                    for k, v in context.items()}
     try:
         blob = orjson.dumps((digest, situation, language, str(tz), context), default=_tagged, option=_JSON)
-    except orjson.JSONEncodeError:  # another type, a subclass, a lone surrogate, an integer over 64 bits
+    except orjson.JSONEncodeError:  # a lone surrogate, an integer over 64 bits
         return None
     return hashlib.blake2b(blob, digest_size=8).hexdigest()
 
 
-_JSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
 _TAGGED = frozenset({date, datetime, Decimal, type(pd.NaT)})
+_STABLE = frozenset({str, int, float, bool, type(None), pd.Timestamp, *_TAGGED})
+_JSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
 def _tagged(value: object) -> tuple:
