@@ -29,6 +29,7 @@ Request bodies are built by the pure helpers of :mod:`.gsheets_requests`.
 from __future__ import annotations
 
 import time
+from operator import itemgetter
 from typing import Any, Callable, Sequence
 
 import gspread
@@ -74,7 +75,7 @@ def needed_sizes(cells: Cells) -> dict[str, tuple[int, int]]:
     need: dict[str, tuple[int, int]] = {}
     for tab, items in cells.items():
         if items:
-            need[tab] = (max(r for r, *_ in items), max(c for _r, c, *_ in items))
+            need[tab] = (max(map(itemgetter(0), items)), max(map(itemgetter(1), items)))
     return need
 
 
