@@ -24,6 +24,7 @@ from sheets_automation.messages import (
     MessageRenderer,
     sample_context,
 )
+from sheets_automation.messages.formatting import LANGUAGE_VAR, TZ_VAR
 from sheets_automation.messages.render import FORMULA_START, shipped_environment
 from sheets_automation.messages.situations import OPTIONAL
 from sheets_automation.messages.translations import load_translations, package_root
@@ -110,6 +111,39 @@ def test_every_choice_renders(situation, variable, value):
     context = {**sample_context(situation), variable: value}
     for language in ("en", "zh"):
         assert "{{" not in render(situation, language, context)
+
+
+def _rendered_by(env, situation: str, language: str, context: dict) -> str:
+    values = {**context, LANGUAGE_VAR: language, TZ_VAR: SHANGHAI}
+    return env.get_template(f"{situation}.j2").render(values)
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_templates_compiled_in_a_language_say_what_runtime_translation_says(language):
+    """Every situation and every choice: the text translated when the template is compiled
+    (compiled_i18n, issue #15) is the text gettext gives at render time."""
+    compiled, runtime = shipped_environment(language), shipped_environment()
+    contexts = [(situation, {**sample_context(situation), variable: value})
+                for situation, names in SITUATIONS.items()
+                for variable in names if variable in CHOICES for value in CHOICES[variable]]
+    contexts += [(situation, sample_context(situation)) for situation in SITUATIONS]
+    for situation, context in contexts:
+        expected = _rendered_by(runtime, situation, language, context)
+        assert _rendered_by(compiled, situation, language, context) == expected, (situation, context)
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("{% trans %}Kind regards,{% endtrans %}", "Mit freundlichen Grüßen"),  # translated
+    ("{% trans %}Not in any catalogue{% endtrans %}", "Not in any catalogue"),  # English fallback
+    ("{% trans %}100% sure{% endtrans %}", "100% sure"),  # Jinja's %% escape undone, as at runtime
+    ("{% trans name=who %}Hello {{ name }},{% endtrans %}", "Hallo Maria,"),  # a variable
+    ("{% trans count=n %}{{ count }} photo{% pluralize %}{{ count }} photos{% endtrans %}",
+     "3 photos"),  # plural: still looked up at render time (no de entry: English)
+])
+def test_a_trans_block_compiled_in_german(source, expected):
+    values = {"who": "Maria", "n": 3, LANGUAGE_VAR: "de"}
+    assert shipped_environment("de").from_string(source).render(values) == expected
+    assert shipped_environment().from_string(source).render(values) == expected  # runtime gettext
 
 
 def test_wordings_follow_the_choice():

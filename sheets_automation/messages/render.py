@@ -6,8 +6,9 @@
     text = renderer.render("customs_hold", "de", context, tz=ZoneInfo("Asia/Shanghai"))
 
 Shipped templates (``templates/messages/<situation>.j2``) are English inside
-``{% trans %}`` blocks; the language's gettext catalogue translates them at render time,
-and a missing translation falls back to English. A user templates directory
+``{% trans %}`` blocks; the language's gettext catalogue translates them when the template
+is compiled for that language (once per run, :mod:`.compiled_i18n`), and a missing
+translation falls back to English. A user templates directory
 (config ``messages.templates_dir``) may override a situation for every language
 (``<dir>/<situation>.j2``) or for one (``<dir>/<situation>.<lang>.j2``, which wins).
 User templates render in a :class:`~jinja2.sandbox.SandboxedEnvironment`; they may
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import ConfigError, SheetsAutomationError
+from .compiled_i18n import CompiledTranslations
 from .translations import load_translations
 from .formatting import LANGUAGE_VAR, TZ_VAR, FormattingError, install_filters
 from .language import DEFAULT_LANGUAGE, normalize_language
@@ -105,16 +108,29 @@ def _shipped_loader() -> PackageLoader:
     return PackageLoader("sheets_automation.templates", "messages")
 
 
-def shipped_environment() -> Environment:
+def shipped_environment(language: str | None = None) -> Environment:
     """Environment over the shipped templates (trusted, not sandboxed).
 
-    ``auto_reload`` is off: a template is read once per environment, not checked on disk
-    at every render (a renderer lives for one run, see :class:`MessageRenderer`).
+    With a ``language``, its templates are compiled in that language: ``{% trans %}`` blocks
+    hold the translated text (:mod:`.compiled_i18n`) instead of looking it up at every
+    render. ``auto_reload`` is off: a template is read once per environment, not checked on
+    disk at every render.
     """
-    return _configure(Environment(
+    env = Environment(
         loader=_shipped_loader(), undefined=StrictUndefined, autoescape=False,
-        lstrip_blocks=True, extensions=["jinja2.ext.i18n"], auto_reload=False,
-    ))
+        lstrip_blocks=True, extensions=[CompiledTranslations], auto_reload=False,
+    )
+    if language is not None:
+        env.compiled_translations = load_translations(language)  # type: ignore[attr-defined]
+    return _configure(env)
+
+
+@lru_cache(maxsize=None)
+def compiled_environment(language: str) -> Environment:
+    """The shipped environment of a language, one per process: the shipped templates are
+    package files, so a scheduler or worker running many sheets compiles each template once
+    per language, not once per run."""
+    return shipped_environment(language)
 
 
 def user_environment(user_dir: Path) -> SandboxedEnvironment:
@@ -152,7 +168,9 @@ class MessageRenderer:
 
     Templates (and which user file overrides what) are looked up once per situation and
     language and kept for the renderer's life: the messages job builds one renderer per
-    run, so a template edited between runs is picked up by the next run.
+    run, so a user template edited between runs is picked up by the next run. Shipped
+    templates are package files, compiled once per process and language
+    (:func:`compiled_environment`).
 
     :param user_dir: the config's ``messages.templates_dir``, or None for shipped only.
     :raises ConfigError: when ``user_dir`` is given but is not a directory.
@@ -162,7 +180,6 @@ class MessageRenderer:
         if user_dir is not None and not Path(user_dir).is_dir():
             raise ConfigError(f"messages.templates_dir: {user_dir} is not a directory")
         self.user_dir = Path(user_dir) if user_dir is not None else None
-        self._shipped = shipped_environment()
         self._user = user_environment(self.user_dir) if self.user_dir is not None else None
         self._templates: dict[tuple[str, str], Template] = {}  # by (situation, language)
 
@@ -199,7 +216,7 @@ class MessageRenderer:
     def _lookup(self, situation: str, language: str) -> Template:
         user_file = self.user_template(situation, language)
         if user_file is None or self._user is None:
-            return self._shipped.get_template(f"{situation}.j2")
+            return compiled_environment(language).get_template(f"{situation}.j2")
         try:
             return self._user.get_template(user_file.name)
         except TemplateSyntaxError as exc:
