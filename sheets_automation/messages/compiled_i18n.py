@@ -5,7 +5,8 @@ render time: with new-style gettext that is two ``Context.call`` dispatches, a l
 the language in the context and a catalogue lookup, five or six times per message. Shipped
 templates are compiled once per language instead (:func:`.render.compiled_environment`),
 and this extension puts the translated text in the compiled template: a message of a 10k
-run renders in 24-28 µs instead of 38-44 (issue #15, docs/benchmarks.md).
+run renders in 30-32 µs instead of 37-39 once its template is compiled
+(``bench/message_render.py``, issue #15, docs/benchmarks.md).
 
 * a block without variables becomes its text (``text % {}``, as new-style gettext does,
   so ``%%`` still comes out as ``%``);
@@ -47,9 +48,9 @@ class _Translate(NodeTransformer):
 
 
 class CompiledTranslations(InternationalizationExtension):
-    """The i18n extension, with ``{% trans %}`` translated at compile time into the language
-    the environment was made for (``environment.compiled_language``, set by the caller;
-    the translations are looked up through ``environment.compiled_translations``)."""
+    """The i18n extension, with ``{% trans %}`` translated at compile time through
+    ``environment.compiled_translations`` (set by :func:`.render.shipped_environment`);
+    an environment without it behaves as Jinja's own extension."""
 
     def parse(self, parser: Parser) -> nodes.Node | list[nodes.Node]:
         parsed = super().parse(parser)

@@ -7,7 +7,7 @@
 
 Shipped templates (``templates/messages/<situation>.j2``) are English inside
 ``{% trans %}`` blocks; the language's gettext catalogue translates them when the template
-is compiled for that language (once per run, :mod:`.compiled_i18n`), and a missing
+is compiled for that language (once per process, :mod:`.compiled_i18n`), and a missing
 translation falls back to English. A user templates directory
 (config ``messages.templates_dir``) may override a situation for every language
 (``<dir>/<situation>.j2``) or for one (``<dir>/<situation>.<lang>.j2``, which wins).
@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
 from datetime import tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
