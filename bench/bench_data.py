@@ -1,4 +1,5 @@
-"""Shared inputs for the bench scripts: synthetic sheets of any size, built from the demo rows.
+"""Shared inputs for the bench scripts: synthetic sheets of any size, built from the demo rows,
+and how repeated measurements are summed up (:func:`typical`).
 
 Not a benchmark itself. Cases are the demo's 220 sample cases repeated with fresh Case IDs
 and Order IDs; the other tabs keep the demo's sizes (parcels, cashback, reships).
@@ -55,3 +56,10 @@ def write_workbook(path: Path, tabs: dict[str, list[list[str]]]) -> Path:
     state.sheet_state = "hidden"
     wb.save(path)
     return path
+
+
+def typical(runs: list[dict]) -> dict:
+    """The run of median ``cpu_s`` (the lower middle one for an even count), with the highest
+    ``peak_rss_mb`` of them all: one slow spell of a shared machine moves neither."""
+    middle = sorted(runs, key=lambda r: r["cpu_s"])[(len(runs) - 1) // 2]
+    return {**middle, "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}

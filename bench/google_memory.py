@@ -4,6 +4,7 @@ Plain script, not a test::
 
     python bench/google_memory.py               # 10k and 100k case rows
     python bench/google_memory.py 100000
+    python bench/google_memory.py --repeat 3 10000 100000   # 3 fresh sheets each: medians
 
 ``google_bytes.py`` keeps the fake in the run's process, so its peak RSS is the product's
 and the fake's copy of the spreadsheet together. Here the fake (``tests/fakes``) is served
@@ -11,7 +12,9 @@ over loopback HTTP by a process of its own, and every run is a process of its ow
 reaches it through the same ``requests`` adapter the worker tests use, so each line's peak
 RSS and CPU seconds are the product's alone (imports excluded from the CPU, included in
 the RSS). For each size: a writing run (the first run on a fresh synthetic sheet), then
-runs until one writes nothing; that last one is the idle run.
+runs until one writes nothing; that last one is the idle run. With ``--repeat K`` that is
+done K times, each on a fresh fake, and each line shows the median CPU and the highest
+peak RSS.
 """
 from __future__ import annotations
 
@@ -85,11 +88,13 @@ def measure(n: int) -> tuple[dict, dict, int]:
         server.wait()
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], repeat: int = 1) -> None:
     print("| rows | writing run: CPU s, peak RSS | idle run: CPU s, peak RSS | runs to settle |")
     print("|---|---|---|---|")
     for n in sizes:
-        first, idle, runs = measure(n)
+        measured = [measure(n) for _ in range(repeat)]
+        first, idle = data.typical([m[0] for m in measured]), data.typical([m[1] for m in measured])
+        runs = max(m[2] for m in measured)
         print(f"| {n:,} | {first['cpu_s']} s, {first['peak_rss_mb']:,} MB | {idle['cpu_s']} s, "
               f"{idle['peak_rss_mb']:,} MB | {runs} |", flush=True)
 
@@ -99,5 +104,7 @@ if __name__ == "__main__":
         serve(int(sys.argv[2]))
     elif sys.argv[1:2] == ["--run"]:
         print(json.dumps(run(int(sys.argv[2]))))
+    elif sys.argv[1:2] == ["--repeat"]:
+        main([int(a) for a in sys.argv[3:]] or SIZES, int(sys.argv[2]))
     else:
         main([int(a) for a in sys.argv[1:]] or SIZES)

@@ -4,6 +4,7 @@ Plain script, not a test::
 
     python bench/workbook_cost.py                 # 1k, 10k and 100k Cases rows
     python bench/workbook_cost.py 1000 10000      # chosen sizes
+    python bench/workbook_cost.py --repeat 3 10000 100000   # each step 3 times: medians
 
 For each size it builds the synthetic workbook (``bench_data``), then runs the product until
 a run changes nothing (not measured), keeping two files: the fresh one and the settled one.
@@ -18,6 +19,9 @@ same files, in the same invocation:
 
 CPU is user + system seconds of the measured step alone (imports excluded), so a busy
 machine does not distort it; peak RSS is the process's high-water mark (imports included).
+With ``--repeat K`` the four steps are measured K times in rounds (one of each per round,
+so a slow spell of a shared machine falls on all of them) and each line shows the median
+CPU and the highest peak RSS of its step.
 """
 from __future__ import annotations
 
@@ -109,6 +113,9 @@ def main(argv: list[str]) -> None:
         fresh, settled = prepare(int(argv[1]), Path(argv[2]))
         print(json.dumps([str(fresh), str(settled)]))
         return
+    repeat = 1
+    if argv[:1] == ["--repeat"]:
+        repeat, argv = int(argv[1]), argv[2:]
     sizes = [int(a) for a in argv] or SIZES
     print("| rows | file | writing run: CPU s, peak RSS | floor openpyxl load+save: CPU s, peak RSS | writing / floor "
           "| idle run: CPU s, peak RSS | idle / load+save floor | floor calamine read: CPU s | cells written |")
@@ -118,8 +125,9 @@ def main(argv: list[str]) -> None:
         proc = subprocess.run([sys.executable, __file__, "--prepare", str(n), str(folder)], capture_output=True,
                               text=True, check=True)
         fresh, settled = (Path(p) for p in json.loads(proc.stdout.strip().splitlines()[-1]))
-        w, s, i, r = (measure("writing", fresh), measure("save", fresh), measure("idle", settled),
-                      measure("read", fresh))
+        rounds = [(measure("writing", fresh), measure("save", fresh), measure("idle", settled),
+                   measure("read", fresh)) for _ in range(repeat)]
+        w, s, i, r = (data.typical(list(runs)) for runs in zip(*rounds))
         print(f"| {n:,} | {fresh.stat().st_size / 2 ** 20:.1f} MB | {w['cpu_s']} s, {w['peak_rss_mb']:,} MB "
               f"| {s['cpu_s']} s, {s['peak_rss_mb']:,} MB | {w['cpu_s'] / s['cpu_s']:.2f}× "
               f"| {i['cpu_s']} s, {i['peak_rss_mb']:,} MB | {i['cpu_s'] / s['cpu_s']:.2f}× "
