@@ -5,9 +5,10 @@ Plain script, not a test::
     python bench/message_render.py            # the messages of a 10k-row first run
     python bench/message_render.py 2000
 
-Evaluates the bench sheet (``bench_data``, the rules of a first run), collects every Cases
-row's (situation, language, context) and renders them all with the shipped templates,
-several passes in this process. The first pass includes compiling each template once per
+Runs the messages job once on the bench sheet (``bench_data``, as in a first run) with a
+renderer that only records what it is asked: every (situation, language, context) of
+Cases, Cashback and Reships. Then renders them all with the shipped templates, several
+passes in this process. The first pass includes compiling each template once per
 language it is rendered in; the later ones are what a long-running scheduler or worker
 pays per message. Prints µs per message: first pass, and best of the later ones.
 """
