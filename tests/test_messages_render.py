@@ -25,9 +25,9 @@ from sheets_automation.messages import (
     sample_context,
 )
 from sheets_automation.messages.formatting import LANGUAGE_VAR, TZ_VAR
-from sheets_automation.messages.render import FORMULA_START, shipped_environment
+from sheets_automation.messages.render import FORMULA_START, compiled_environment, shipped_environment
 from sheets_automation.messages.situations import OPTIONAL
-from sheets_automation.messages.translations import load_translations, package_root
+from sheets_automation.messages.translations import load_translations, package_root, shipped_digest
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RENDERER = MessageRenderer()
@@ -144,6 +144,16 @@ def test_a_trans_block_compiled_in_german(source, expected):
     values = {"who": "Maria", "n": 3, LANGUAGE_VAR: "de"}
     assert shipped_environment("de").from_string(source).render(values) == expected
     assert shipped_environment().from_string(source).render(values) == expected  # runtime gettext
+
+
+def test_compiled_templates_are_kept_while_the_shipped_files_stay_the_same():
+    """A scheduler keeps one environment per language; files changed on disk (another
+    digest) get a new one, so an edited template is compiled again by the next run."""
+    digest = shipped_digest()
+    assert shipped_digest() == digest
+    assert compiled_environment("de", digest) is compiled_environment("de", digest)
+    assert compiled_environment("de", "edited files") is not compiled_environment("de", digest)
+    assert compiled_environment("fr", digest) is not compiled_environment("de", digest)
 
 
 def test_wordings_follow_the_choice():

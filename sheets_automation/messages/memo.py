@@ -26,7 +26,7 @@ import zoneinfo
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 
 import orjson
@@ -34,6 +34,7 @@ import pandas as pd
 
 from ..state import MEMO, StateTab, fingerprint, row_key
 from ..table import own_keys
+from .translations import hash_files, package_root
 
 
 def render_digest(user_dir: Path | None) -> str:
@@ -44,12 +45,9 @@ def render_digest(user_dir: Path | None) -> str:
     for dist in ("sheets-automation", "jinja2", "babel"):
         h.update(f"{dist}={_version(dist)};".encode())
     h.update(f"tz={_tz_version()};".encode())
-    shipped = Path(str(resources.files("sheets_automation.templates")))
-    for root in (shipped, user_dir):
-        if root is None or not root.is_dir():
-            continue
-        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for root in (Path(str(package_root())), user_dir):
+        if root is not None and root.is_dir():
+            hash_files(h, root)
     return h.hexdigest()
 
 

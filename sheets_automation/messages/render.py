@@ -7,7 +7,7 @@
 
 Shipped templates (``templates/messages/<situation>.j2``) are English inside
 ``{% trans %}`` blocks; the language's gettext catalogue translates them when the template
-is compiled for that language (once per process, :mod:`.compiled_i18n`), and a missing
+is compiled for that language (kept for the process, :mod:`.compiled_i18n`), and a missing
 translation falls back to English. A user templates directory
 (config ``messages.templates_dir``) may override a situation for every language
 (``<dir>/<situation>.j2``) or for one (``<dir>/<situation>.<lang>.j2``, which wins).
@@ -53,7 +53,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import ConfigError, SheetsAutomationError
 from .compiled_i18n import CompiledTranslations
-from .translations import load_translations
+from .translations import load_translations, shipped_digest
 from .formatting import LANGUAGE_VAR, TZ_VAR, FormattingError, install_filters
 from .language import DEFAULT_LANGUAGE, normalize_language
 from .situations import OPTIONAL, SITUATIONS, context_problems
@@ -125,11 +125,13 @@ def shipped_environment(language: str | None = None) -> Environment:
     return _configure(env)
 
 
-@lru_cache(maxsize=None)
-def compiled_environment(language: str) -> Environment:
-    """The shipped environment of a language, one per process: the shipped templates are
-    package files, so a scheduler or worker running many sheets compiles each template once
-    per language, not once per run."""
+@lru_cache(maxsize=32)
+def compiled_environment(language: str, shipped: str) -> Environment:
+    """The shipped environment of a language, kept for the process: a scheduler or worker
+    running many sheets compiles each template once per language, not once per run.
+    ``shipped`` is :func:`.translations.shipped_digest` when the renderer was made: a
+    template edited on disk gives a new digest, so the next run compiles it again (the
+    memo's digest, which covers the same files, changes with it)."""
     return shipped_environment(language)
 
 
@@ -168,9 +170,9 @@ class MessageRenderer:
 
     Templates (and which user file overrides what) are looked up once per situation and
     language and kept for the renderer's life: the messages job builds one renderer per
-    run, so a user template edited between runs is picked up by the next run. Shipped
-    templates are package files, compiled once per process and language
-    (:func:`compiled_environment`).
+    run, so a template edited between runs is picked up by the next run. Shipped templates
+    are compiled once per language and kept for the process while their files stay the
+    same (:func:`compiled_environment`).
 
     :param user_dir: the config's ``messages.templates_dir``, or None for shipped only.
     :raises ConfigError: when ``user_dir`` is given but is not a directory.
@@ -181,6 +183,7 @@ class MessageRenderer:
             raise ConfigError(f"messages.templates_dir: {user_dir} is not a directory")
         self.user_dir = Path(user_dir) if user_dir is not None else None
         self._user = user_environment(self.user_dir) if self.user_dir is not None else None
+        self._shipped = shipped_digest()  # which compiled environments are still true to the files
         self._templates: dict[tuple[str, str], Template] = {}  # by (situation, language)
 
     def user_template(self, situation: str, language: str) -> Path | None:
@@ -216,7 +219,7 @@ class MessageRenderer:
     def _lookup(self, situation: str, language: str) -> Template:
         user_file = self.user_template(situation, language)
         if user_file is None or self._user is None:
-            return compiled_environment(language).get_template(f"{situation}.j2")
+            return compiled_environment(language, self._shipped).get_template(f"{situation}.j2")
         try:
             return self._user.get_template(user_file.name)
         except TemplateSyntaxError as exc:

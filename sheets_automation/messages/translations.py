@@ -13,10 +13,12 @@ catalogue, so gettext falls back to the English msgid.
 from __future__ import annotations
 
 import gettext
+import hashlib
 import io
 from functools import lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -28,6 +30,20 @@ DOMAIN = "messages"
 def package_root() -> Traversable:
     """The ``sheets_automation.templates`` package: templates and catalogues."""
     return files("sheets_automation.templates")
+
+
+def hash_files(h: "hashlib._Hash", root: Path) -> None:
+    """Feed every file under ``root`` into ``h``: relative path and bytes, in path order
+    (compiled Python caches left out)."""
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+
+
+def shipped_digest() -> str:
+    """Hash of the shipped templates and catalogues as they are on disk now."""
+    h = hashlib.blake2b(digest_size=8)
+    hash_files(h, Path(str(package_root())))
+    return h.hexdigest()
 
 
 def po_resource(language: str, root: Traversable | None = None) -> Traversable:
