@@ -205,6 +205,18 @@ def test_bodies_over_ten_megabytes_are_refused_with_googles_error() -> None:
     assert api.grid(SID, "Sheet1")[1] == ["x" * 1_000_000] and max(api.body_sizes) > 10_485_760
 
 
+def test_a_body_not_declared_as_json_is_refused() -> None:
+    api = FakeSheetsAPI()
+    api.add_spreadsheet(SID, tabs={"Sheet1": [["h"]]}, row_count=10)
+    url = f"https://sheets.googleapis.com/v4/spreadsheets/{SID}/values:batchUpdate"
+    body = json.dumps({"valueInputOption": "RAW", "data": [{"range": "Sheet1!A2", "values": [["x"]]}]}).encode()
+    refused = api.session().post(url, data=body)
+    assert refused.status_code == 400 and "not declared application/json" in refused.text
+    assert api.grid(SID, "Sheet1") == [["h"]]
+    accepted = api.session().post(url, data=body, headers={"Content-Type": "application/json"})
+    assert accepted.status_code == 200 and api.grid(SID, "Sheet1") == [["h"], ["x"]]
+
+
 # --------------------------------------------------------------------------- cassette replay
 
 

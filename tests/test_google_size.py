@@ -12,6 +12,7 @@ import json
 import math
 from datetime import timedelta
 
+import orjson
 import pytest
 from gspread.utils import Dimension
 from hypothesis import given, settings
@@ -72,6 +73,22 @@ def test_ten_thousand_cases_made_by_init_run_first_second_idle_and_later():
             assert not result.plan and len(api.writes) == 0
     state = api.grid("sheet-a", STATE_TAB)
     assert len(state) > 10_000 and api.sheet("sheet-a", STATE_TAB).row_count >= len(state)
+
+
+def test_values_writes_go_as_compact_utf8_json_no_longer_than_counted():
+    """A values write's body is compact UTF-8 JSON (customers' Chinese, German ... as
+    themselves, not ``\\u`` escapes), so never longer than the spaced, ASCII-escaped JSON
+    the 2 MB chunks are counted in; the values land as written."""
+    api = initialised(300)
+    assert run(api).applied.written > 0
+    this_run = api.requests[-len(api.calls):]  # (run() cleared the calls and sizes, not the requests)
+    bodies = [(size, body) for size, (_m, path, _k), (_m2, _u, body) in zip(api.body_sizes, api.calls, this_run)
+              if path.endswith("values:batchUpdate")]
+    texts = [v for _size, body in bodies for d in body["data"] for vs in d["values"] for v in vs]
+    assert any(not v.isascii() for v in texts if isinstance(v, str)), "the sample has messages in Chinese"
+    for size, body in bodies:
+        assert size == len(orjson.dumps(body)) < len(json.dumps(body, separators=(", ", ": ")))
+    assert any("您好" in v for row in api.grid("sheet-a", "Cases") for v in row)
 
 
 @pytest.mark.parametrize("items, fit, expected", [

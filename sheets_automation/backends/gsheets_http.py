@@ -16,7 +16,7 @@ import orjson
 import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
-from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
+from gspread.urls import SPREADSHEET_VALUES_BATCH_UPDATE_URL, SPREADSHEET_VALUES_BATCH_URL
 
 from ..errors import CredentialsError, SheetsAutomationError, SpreadsheetAccessError
 from ..memory import release_free_memory
@@ -107,6 +107,15 @@ class RetryingHTTPClient(HTTPClient):
         body = r.content
         release_free_memory()
         return orjson.loads(body)
+
+    def values_batch_update(self, id: str, body: Any = None) -> Any:
+        """gspread's ``values:batchUpdate``, its body written by orjson rather than the standard
+        library (a tenth of the CPU: a 100k-row first run sends about 45 MB of bodies, #15).
+        The JSON is compact and UTF-8, so never longer than the spaced, ASCII-escaped JSON
+        the 2 MB chunks are counted in (``gsheets_requests._size``)."""
+        r = self.request("post", SPREADSHEET_VALUES_BATCH_UPDATE_URL % id, data=orjson.dumps(body),
+                         headers={"Content-Type": "application/json"})
+        return orjson.loads(r.content)
 
     def request(self, method: str, endpoint: str, params: Any = None, data: Any = None, json: Any = None,
                 files: Any = None, headers: Any = None) -> requests.Response:

@@ -118,7 +118,7 @@ class LoopbackServer:
             time.sleep(hold)
         with self.lock:
             prepared = requests.Request(h.command, url.geturl(), data=body,
-                                        headers={"Content-Type": "application/json"}).prepare()
+                                        headers={"Content-Type": h.headers.get("Content-Type", "")}).prepare()
             resp = self.api.send(prepared)
             if kind == "write" and resp.status_code == 200:
                 self.versions[sid] += 1

@@ -166,6 +166,11 @@ class FakeSheetsAPI(ValuesMixin, BatchUpdateMixin, BaseAdapter):
                 f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes.").body())
         self.requests.append((request.method, request.url, json.loads(body_text) if body_text else None))
         self.timeouts.append(timeout)
+        if body_text and not (request.headers or {}).get("Content-Type", "").startswith("application/json"):
+            # strict about request shape: a JSON body goes with its media type, as every
+            # recorded request with a body does (reference/gspread-cassettes)
+            return self._response(request, 400, bad_request(
+                "Invalid JSON payload received: the body is not declared application/json.").body())
         if self.between_calls is not None:
             self.between_calls(self, n)
         if self.faults:
