@@ -156,6 +156,18 @@ def test_compiled_templates_are_kept_while_the_shipped_files_stay_the_same():
     assert compiled_environment("fr", digest) is not compiled_environment("de", digest)
 
 
+def test_catalogues_are_kept_with_the_files_they_were_read_from():
+    """The catalogue goes with the digest too: a template compiled again after an edit is
+    compiled with the catalogue as it is now, not as the process first read it, and runtime
+    gettext (user templates) reads the catalogue of the renderer's digest."""
+    digest = shipped_digest()
+    assert load_translations("de", digest) is load_translations("de", digest)
+    assert load_translations("de", "edited files") is not load_translations("de", digest)
+    for shipped in (digest, "edited files"):
+        assert compiled_environment("de", shipped).compiled_translations is load_translations("de", shipped)
+    assert load_translations("de").gettext("Hello,") == load_translations("de", digest).gettext("Hello,") != "Hello,"
+
+
 def test_wordings_follow_the_choice():
     ctx = sample_context("evidence_needed")
     assert "3 to 5 clear photos" in render("evidence_needed", "en", ctx)  # V3 damaged

@@ -74,24 +74,32 @@ class MessageContextError(SheetsAutomationError):
         super().__init__(f"message {situation!r}: {'; '.join(problems)}")
 
 
+SHIPPED_VAR = "_shipped"  # the renderer's shipped_digest(): which catalogues the render reads
+
+
+def _catalogue(context: Context):
+    shipped = context.get(SHIPPED_VAR)
+    return load_translations(context.resolve(LANGUAGE_VAR), shipped if isinstance(shipped, str) else None)
+
+
 @pass_context
 def _gettext(context: Context, message: str) -> str:
-    return load_translations(context.resolve(LANGUAGE_VAR)).gettext(message)
+    return _catalogue(context).gettext(message)
 
 
 @pass_context
 def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    return load_translations(context.resolve(LANGUAGE_VAR)).ngettext(singular, plural, n)
+    return _catalogue(context).ngettext(singular, plural, n)
 
 
 @pass_context
 def _pgettext(context: Context, msgctxt: str, message: str) -> str:
-    return load_translations(context.resolve(LANGUAGE_VAR)).pgettext(msgctxt, message)
+    return _catalogue(context).pgettext(msgctxt, message)
 
 
 @pass_context
 def _npgettext(context: Context, msgctxt: str, singular: str, plural: str, n: int) -> str:
-    return load_translations(context.resolve(LANGUAGE_VAR)).npgettext(msgctxt, singular, plural, n)
+    return _catalogue(context).npgettext(msgctxt, singular, plural, n)
 
 
 def _configure(env: Environment) -> Environment:
@@ -108,20 +116,20 @@ def _shipped_loader() -> PackageLoader:
     return PackageLoader("sheets_automation.templates", "messages")
 
 
-def shipped_environment(language: str | None = None) -> Environment:
+def shipped_environment(language: str | None = None, shipped: str | None = None) -> Environment:
     """Environment over the shipped templates (trusted, not sandboxed).
 
     With a ``language``, its templates are compiled in that language: ``{% trans %}`` blocks
     hold the translated text (:mod:`.compiled_i18n`) instead of looking it up at every
     render. ``auto_reload`` is off: a template is read once per environment, not checked on
-    disk at every render.
+    disk at every render. ``shipped``: as for :func:`.translations.load_translations`.
     """
     env = Environment(
         loader=_shipped_loader(), undefined=StrictUndefined, autoescape=False,
         lstrip_blocks=True, extensions=[CompiledTranslations], auto_reload=False,
     )
     if language is not None:
-        env.compiled_translations = load_translations(language)  # type: ignore[attr-defined]
+        env.compiled_translations = load_translations(language, shipped)  # type: ignore[attr-defined]
     return _configure(env)
 
 
@@ -130,9 +138,10 @@ def compiled_environment(language: str, shipped: str) -> Environment:
     """The shipped environment of a language, kept for the process: a scheduler or worker
     running many sheets compiles each template once per language, not once per run.
     ``shipped`` is :func:`.translations.shipped_digest` when the renderer was made: a
-    template edited on disk gives a new digest, so the next run compiles it again (the
-    memo's digest, which covers the same files, changes with it)."""
-    return shipped_environment(language)
+    template or catalogue edited on disk gives a new digest, so the next run compiles it
+    again from the files as they are (the memo's digest, which covers the same files,
+    changes with it)."""
+    return shipped_environment(language, shipped)
 
 
 def user_environment(user_dir: Path) -> SandboxedEnvironment:
@@ -157,10 +166,10 @@ def normalize_text(text: str) -> str:
     return "\n".join(out)
 
 
-def guard_formula(text: str, language: str) -> str:
+def guard_formula(text: str, language: str, shipped: str | None = None) -> str:
     """Put the greeting in front of text a spreadsheet would read as a formula."""
     if text.lstrip().startswith(FORMULA_START):
-        greeting = load_translations(language).gettext("Hello,")
+        greeting = load_translations(language, shipped).gettext("Hello,")
         return f"{greeting}\n\n{text}"
     return text
 
@@ -246,6 +255,7 @@ class MessageRenderer:
                 values[name] = ""
         values[LANGUAGE_VAR] = language
         values[TZ_VAR] = tz
+        values[SHIPPED_VAR] = self._shipped
         template = self._template(situation, language)
         try:
             text = template.render(values)
@@ -256,4 +266,4 @@ class MessageRenderer:
         text = normalize_text(text)
         if not text:
             raise MessageContextError(situation, ["the template rendered no text"])
-        return guard_formula(text, language)
+        return guard_formula(text, language, self._shipped)

@@ -67,8 +67,18 @@ def compile_catalog(catalog: Catalog) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-@lru_cache(maxsize=None)
-def load_translations(language: str) -> gettext.NullTranslations:
-    """Translations for a language; unknown languages get NullTranslations (English)."""
+def load_translations(language: str, shipped: str | None = None) -> gettext.NullTranslations:
+    """Translations for a language; unknown languages get NullTranslations (English).
+
+    Kept for the process per ``shipped``, the :func:`shipped_digest` of the files they are
+    read from (taken now when not given; a renderer takes it once and passes it): a
+    catalogue changed on disk under a running scheduler gives a new digest and is read
+    again, together with the templates compiled from it and the memo's digest, which covers
+    the same files."""
+    return _translations(language, shipped_digest() if shipped is None else shipped)
+
+
+@lru_cache(maxsize=64)
+def _translations(language: str, shipped: str) -> gettext.NullTranslations:
     catalog = read_catalog(language)
     return gettext.NullTranslations() if catalog is None else compile_catalog(catalog)
