@@ -5,6 +5,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 
 from sheets_automation.messages.formatting import FormattingError, local_date, local_datetime, money
@@ -79,6 +80,22 @@ def test_datetimes_show_merchant_time_with_its_offset(language, expected):
 ])
 def test_datetimes_are_dst_safe(utc, expected):
     assert local_datetime(utc, "de", NEW_YORK) == f"9. März 2025, {expected}"
+
+
+def test_one_instant_reads_the_same_whatever_its_type_or_zone_and_each_zone_its_own_time():
+    """Texts are kept per instant, language and zone: the same instant given as a pandas
+    Timestamp in another zone reads the same, and a zone asked later gets its own wall time."""
+    as_utc = datetime(2025, 3, 9, 7, 0, tzinfo=timezone.utc)
+    as_shanghai = pd.Timestamp("2025-03-09 15:00", tz="Asia/Shanghai")
+    asked = [(as_utc, NEW_YORK, "9. März 2025, 03:00 GMT-04:00"),
+             (as_shanghai, NEW_YORK, "9. März 2025, 03:00 GMT-04:00"),
+             (as_utc, SHANGHAI, "9. März 2025, 15:00 GMT+08:00"),
+             (as_shanghai - pd.Timedelta(minutes=1), NEW_YORK, "9. März 2025, 01:59 GMT-05:00")]
+    for value, tz, expected in asked + asked:
+        assert local_datetime(value, "de", tz) == expected
+    assert local_date(as_shanghai, "en", NEW_YORK) == "March 9, 2025"
+    assert local_date(as_utc - pd.Timedelta(hours=8), "en", NEW_YORK) == "March 8, 2025"
+    assert local_date(as_utc - pd.Timedelta(hours=8), "en", SHANGHAI) == "March 9, 2025"
 
 
 @pytest.mark.parametrize("value", [datetime(2025, 3, 9, 0, 0), "2025-03-09", 20250309])
