@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+import pandas as pd
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_gmt
 from babel.numbers import format_currency
@@ -37,8 +38,8 @@ class FormattingError(ValueError):
 def local_date(value: date | datetime, language: str, tz: tzinfo) -> str:
     """Long date in the language; an aware datetime is first moved to merchant time."""
     if isinstance(value, datetime):
-        return _instant_date(_aware(value), language, tz)
-    if not isinstance(value, date):
+        value = _in_zone(_aware(value), tz).date()
+    elif not isinstance(value, date):
         raise FormattingError(f"expected a date, got {type(value).__name__}")
     return _long_date(date(value.year, value.month, value.day), language)
 
@@ -47,27 +48,21 @@ def local_datetime(value: datetime, language: str, tz: tzinfo) -> str:
     """Long date, short time and GMT offset in merchant time: ``March 9, 2025, 12:00 AM GMT+08:00``."""
     if not isinstance(value, datetime):
         raise FormattingError(f"expected a datetime, got {type(value).__name__}")
-    return _instant_datetime(_aware(value), language, tz)
-
-
-# Formatting is a pure function of the instant (or the wall time and offset), the language and
-# the zone, and many rows of a sheet share a day or an instant: each text is kept for the
-# process's life (up to 16k each). Keyed by the instant itself: aware datetimes and pandas
-# Timestamps are equal (and hash alike) when they are the same instant, whatever their zone,
-# and moving one to ``tz`` costs 9 to 15 µs (a Timestamp), a lookup under one (#15).
-@lru_cache(maxsize=1 << 14)
-def _instant_date(instant: datetime, language: str, tz: tzinfo) -> str:
-    local = instant.astimezone(tz)
-    return _long_date(date(local.year, local.month, local.day), language)
-
-
-@lru_cache(maxsize=1 << 14)
-def _instant_datetime(instant: datetime, language: str, tz: tzinfo) -> str:
-    local = instant.astimezone(tz)
+    local = _in_zone(_aware(value), tz)
     wall = datetime(local.year, local.month, local.day, local.hour, local.minute, local.second, local.microsecond)
     return _long_datetime(wall, local.utcoffset(), language)
 
 
+def _in_zone(value: datetime, tz: tzinfo) -> datetime:
+    """``value`` moved to ``tz``. A pandas Timestamp (what the rules hand over) is made a
+    plain datetime first: moving it as it is costs 11 µs, as a datetime 1.5 µs (#15)."""
+    if isinstance(value, pd.Timestamp):  # nanoseconds are never shown: dropped without a warning
+        value = value.to_pydatetime(warn=False)
+    return value.astimezone(tz)
+
+
+# Formatting is a pure function of the wall time, the offset and the language, and many rows
+# of a sheet share a day or an instant: each text is kept for the process's life (up to 16k).
 @lru_cache(maxsize=1 << 14)
 def _long_date(day: date, language: str) -> str:
     return format_date(day, format="long", locale=_locale(language))
