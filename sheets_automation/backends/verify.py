@@ -17,6 +17,7 @@ written (one index per tab, as :mod:`.placement`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 
 from ..a1 import column_letter
 from .base import Grid, trim_rows
@@ -46,10 +47,12 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         if f is None or a is None or not f.rows:
             continue
         key_header = key_headers.get(tab) or f.cell(1, 1)
+        if f.rows[:1] == a.rows[:1] and _same_keys(f, a, key_header):
+            near = {r for r, *_ in added}  # the usual case: our cells looked up on the new rows only
+            mine = {(r, c): v for r, c, v, _ in chain(items, added) if r in near} if near else {}
+            if all(_row_was_blank(a, r, mine) for r in near):
+                continue  # nothing moved, and no new row met a row people started: all landed as meant
         ours = {(r, c): v for r, c, v, _ in items + added}
-        if (f.rows[:1] == a.rows[:1] and _same_keys(f, a, key_header)
-                and all(_row_was_blank(a, r, ours) for r in {r for r, *_ in added})):
-            continue  # nothing moved, and no new row met a row people started: all landed as meant
         fi, ai = _TabIndex(f), _TabIndex(a)
         kf, ka = fi.col(key_header), ai.col(key_header)
         if kf is None or ka is None:
