@@ -204,7 +204,7 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         changes = per_row.get(row, [])
         rule = str(rule_of[row]) if row in rule_of and pd.notna(rule_of[row]) else ""
         if row in created:
-            plan.appends.append(_new_row(typed, row, changes, colours, created[row] or rule, cell))
+            plan.appends.append(_new_row(typed, row, changes, colour_of.get(row), created[row] or rule, cell))
         ref = _ref(typed, row, key_of[row], bool(usable_of[row]), raw_key_of[row] == "", cell)
         for fname, old, new in changes if row not in created else ():
             col = column_of[fname]
@@ -246,14 +246,14 @@ def _pair_memo(fps: dict, out: TabOutput, row: int, changes: list[tuple[str, str
             fps.pop(MEMO, None)
 
 
-def _new_row(typed: TypedTab, row: int, changes: list[tuple[str, str, str]], colours: pd.Series | None,
+def _new_row(typed: TypedTab, row: int, changes: list[tuple[str, str, str]], colour: object,
              rule: str, cell=None) -> RowAppend:
-    """A created row: its given values plus the bot values, by header."""
+    """A created row: its given values plus the bot values, by header; ``colour``: the row's
+    policy colour (anything but a non-blank string: none)."""
     layout, schema = typed.layout, typed.schema
     cell = cell or _raw_cells(typed)
     values = {f: v for f in typed.raw.columns if isinstance(v := cell(row, f), str) and v.strip()}
     values.update({f: new for f, _old, new in changes})
-    colour = colours.at[row] if colours is not None and row in colours.index else None
     coloured = tuple((layout.header[c.field], colour) for c in schema.columns
                      if c.coloured and c.field in layout.header and isinstance(colour, str) and colour)
     return RowAppend(tab=layout.title, values=tuple((layout.header[f], v) for f, v in values.items() if f in layout.header),
