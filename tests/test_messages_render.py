@@ -158,8 +158,8 @@ def test_compiled_templates_are_kept_while_the_shipped_files_stay_the_same():
 
 def test_catalogues_are_kept_with_the_files_they_were_read_from():
     """The catalogue goes with the digest too: a template compiled again after an edit is
-    compiled with the catalogue as it is now, not as the process first read it, and runtime
-    gettext (user templates) reads the catalogue of the renderer's digest."""
+    compiled with the catalogue as it is now, not as the process first read it; without a
+    digest, the files' digest of the moment is taken."""
     digest = shipped_digest()
     assert load_translations("de", digest) is load_translations("de", digest)
     assert load_translations("de", "edited files") is not load_translations("de", digest)
