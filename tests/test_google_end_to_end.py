@@ -5,6 +5,7 @@ read (tab metadata + values: 2 calls), one re-read, one values write per 2 MB an
 verification read, plus one layout write the first time only; a run that changes nothing costs the read and writes nothing.
 """
 from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -55,6 +56,27 @@ def test_calls_per_run_do_not_grow_with_rows(rows):
     settled = run(api)
     assert not settled.plan and settled.applied is None
     assert (len(api.reads), len(api.writes)) == (2, 0)
+
+
+def test_the_check_after_a_write_reads_headers_keys_and_new_rows_not_the_whole_tabs():
+    """#15: proving where a write landed needs the header row, the key column and the rows
+    appended; the messages just written are not downloaded again. A tab whose rows this write
+    gave IDs is read whole in the same request (only all of it tells whether rows moved)."""
+    api = FakeSheetsAPI()
+    api.add_spreadsheet("sheet-a", "Client A", "Asia/Shanghai", tabs_with(2000), row_count=2500)
+    first = run(api)
+    assert first.applied.written > 2000 and first.applied.repaired == 0
+    gets = [(url, size) for (method, url, _body), size in zip(api.requests, api.reply_raw_sizes)
+            if method == "GET" and "values:batchGet" in url]
+    assert len(gets) == 3  # the read, the re-read, the check
+    check, check_bytes = gets[-1]
+    ranges = parse_qs(urlsplit(check).query)["ranges"]
+    assert "'Cases'!1:1" in ranges and "'Cases'!A2:A2001" in ranges and "'Cases'" not in ranges
+    assert "'Cashback'" in ranges  # its new Cashback IDs: read whole
+    api.reply_raw_sizes.clear()
+    open_google_backend("sheet-a", session=api.session(), sleep=lambda s: None).read()
+    whole = api.reply_raw_sizes[-1]  # every tab as the write left it
+    assert check_bytes < whole / 5, (check_bytes, whole)
 
 
 def test_text_from_customers_is_written_raw_never_as_formula():

@@ -13,12 +13,15 @@ apart from the 2 MB write chunks:
   grow a sheet) or a coloured column lacks our alert rules, then ``ceil(bytes / 2 MB)``
   ``values:batchUpdate`` (RAW, so text such as ``=HYPERLINK(…)`` stays text), the hidden
   state tab last so a cut-off run never leaves fingerprints ahead of the values; then 1
-  ``values:batchGet`` verifying the data tabs written (:mod:`.verify`), plus one repair write
-  only when a person's row or column move displaced a value during the write. With a
-  ``version_probe`` (the change check's Drive version, :mod:`..changes`), the probe is asked
-  between the write and that verification read, which then covers every tab read: when it
-  shows exactly what was read plus what was written, ``ApplyResult.settled_version`` is the
-  probe's answer and the next check need not read the sheet again only to see our own write;
+  ``values:batchGet`` verifying the data tabs written: their header rows, key columns and
+  appended rows only (:mod:`.verify_glance`; a tab whose rows this write gave IDs, whole),
+  plus 1 more reading a tab whole only when that look shows something moved, and one repair
+  write only when a person's row or column move displaced a value during the write
+  (:mod:`.verify`). With a ``version_probe`` (the change check's Drive version,
+  :mod:`..changes`), the probe is asked between the write and the verification read, which
+  then covers every tab read, whole: when it shows exactly what was read plus what was
+  written, ``ApplyResult.settled_version`` is the probe's answer and the next check need not
+  read the sheet again only to see our own write;
 * ``init_layout`` — 1 read, plus 1 ``spreadsheets.batchUpdate`` when something is missing.
 
 We call gspread's HTTP layer directly: ``Client.open_by_key`` would spend a metadata read.
@@ -52,7 +55,8 @@ from .gsheets_requests import (NEW_TAB_ROWS, Cells, add_chart_request, add_tab_r
                                chunk_value_ranges, column_width_requests, grow_requests,
                                new_sheet_id, range_tab, report_range, value_ranges)
 from .placement import append_rows, place
-from .verify import repairs, settled
+from .verify import landed_as_meant, repairs, settled
+from .verify_glance import Glance, glance, glanced
 
 USER_AGENT = f"sheets-automation/{__version__} (gzip)"
 VALUE_PARAMS = {"valueRenderOption": ValueRenderOption.unformatted, "dateTimeRenderOption": DateTimeOption.serial_number,
@@ -246,7 +250,13 @@ class GoogleSheetsBackend:
         tabs = [t for t in dict.fromkeys(list(cells) + list(appended)) if t in fresh and t != STATE_TAB]
         version = self._probe() if read is not None and self._clean else ""
         release_free_memory()  # the write's request bodies, before the largest reply of the run (#15)
-        after, calls = self._reread(list(read) if version else tabs)
+        if version:
+            after, calls = self._reread(list(read))
+        else:  # no settled claim to prove: a small look first, a whole tab only where needed
+            after, unsure, calls = self._glance(fresh, tabs, cells, appended, key_headers)
+            more, extra = self._reread(unsure)
+            after.update(more)
+            calls += extra
         fix = repairs(fresh, after, {t: cells[t] for t in tabs if t in cells}, key_headers,
                       {t: appended[t] for t in tabs if t in appended})
         result.repaired += fix.displaced
@@ -257,6 +267,37 @@ class GoogleSheetsBackend:
             result.settled_version = version
             self._read = after
         return calls
+
+    def _glance(self, fresh: dict[str, Grid], tabs: list[str], cells: Cells, appended: Cells,
+                key_headers: dict[str, str]) -> tuple[dict[str, Grid], list[str], int]:
+        """One ``values:batchGet``: each written tab's header row, key column and appended rows
+        (:mod:`.verify_glance`), or the whole tab where no such look can prove it. Returns the
+        tabs read whole, the tabs the look did not prove landed as meant (to be read whole)
+        and the calls it cost. A refused read (a tab renamed meanwhile) proves nothing."""
+        looks: dict[str, tuple[str, Glance | None]] = {}
+        for t in tabs:
+            if fresh[t].rows:  # else nothing was there to displace: repairs skips it too
+                key_header = key_headers.get(t) or fresh[t].cell(1, 1)
+                looks[t] = (key_header, glance(fresh[t], key_header, cells.get(t, []), appended.get(t, [])))
+        if not looks:
+            return {}, [], 0
+        ranges = [absolute_range_name(t, r) for t, (_k, g) in looks.items() for r in (g.ranges() if g else [None])]
+        try:
+            resp = self._call(self.http.values_batch_get, self.spreadsheet_id, ranges, params=VALUE_PARAMS,
+                              keep_400=True)
+        except APIError:
+            return {}, tabs, 1
+        replies = iter(resp.get("valueRanges") or [])
+        whole: dict[str, Grid] = {}
+        unsure = set()
+        for t, (key_header, g) in looks.items():
+            if g is None:
+                whole[t] = self._grid(t, next(replies, {}))
+                continue
+            a = glanced(t, g, [trimmed_rows(next(replies, {}).get("values") or []) for _r in g.ranges()])
+            if not landed_as_meant(fresh[t], a, key_header, cells.get(t, []), appended.get(t, [])):
+                unsure.add(t)
+        return whole, [t for t in tabs if t in unsure], 1
 
     def _probe(self) -> str:
         """The version probe's answer; blank when there is none or it failed (no claim then)."""
@@ -339,9 +380,11 @@ class GoogleSheetsBackend:
             return {}
         resp = self.http.values_batch_get(self.spreadsheet_id, [absolute_range_name(t) for t in tabs],
                                           params=VALUE_PARAMS)
-        meta = self._meta or {}
-        return {t: Grid(t, trimmed_rows(vr.get("values") or []), meta[t].sheet_id, meta[t].hidden)
-                for t, vr in zip(tabs, resp.get("valueRanges") or [])}
+        return {t: self._grid(t, vr) for t, vr in zip(tabs, resp.get("valueRanges") or [])}
+
+    def _grid(self, tab: str, value_range: dict) -> Grid:
+        meta = self._meta[tab]
+        return Grid(tab, trimmed_rows(value_range.get("values") or []), meta.sheet_id, meta.hidden)
 
     def _structure_requests(self, plan: WritePlan, fresh: dict[str, Grid], placed: Cells, appended: Cells,
                             need: dict[str, tuple[int, int]]) -> list[dict]:

@@ -47,11 +47,8 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         if f is None or a is None or not f.rows:
             continue
         key_header = key_headers.get(tab) or f.cell(1, 1)
-        if f.rows[:1] == a.rows[:1] and _same_keys(f, a, key_header):
-            near = {r for r, *_ in added}  # the usual case: our cells looked up on the new rows only
-            mine = {(r, c): v for r, c, v, _ in chain(items, added) if r in near} if near else {}
-            if all(_row_was_blank(a, r, mine) for r in near):
-                continue  # nothing moved, and no new row met a row people started: all landed as meant
+        if landed_as_meant(f, a, key_header, items, added):
+            continue
         ours = {(r, c): v for r, c, v, _ in items + added}
         fi, ai = _TabIndex(f), _TabIndex(a)
         kf, ka = fi.col(key_header), ai.col(key_header)
@@ -136,6 +133,20 @@ def repairs(fresh: dict[str, Grid], after: dict[str, Grid], written: Cells, key_
         if cells:
             out.cells[tab] = cells
     return out
+
+
+def landed_as_meant(f: Grid, a: Grid, key_header: str, items: list, added: list) -> bool:
+    """The usual case: nothing moved (the header row and the key column of ``a`` are those of
+    ``f``, no row of ``f`` is gone), and every row ``added`` holds nothing but what this write
+    put there (no new row met a row people started), so every write landed as meant.
+
+    Decided on the header row, the key column down to the last row of ``f`` and the rows
+    added alone: the cells :mod:`.verify_glance` reads first."""
+    if f.rows[:1] != a.rows[:1] or not _same_keys(f, a, key_header):
+        return False
+    near = {r for r, *_ in added}  # our cells looked up on the new rows only
+    mine = {(r, c): v for r, c, v, _ in chain(items, added) if r in near} if near else {}
+    return all(_row_was_blank(a, r, mine) for r in near)
 
 
 def expected_rows(read: dict[str, Grid], written: Cells,
