@@ -91,7 +91,7 @@ def _ref(typed: TypedTab, row: int, key: str, usable: bool, key_was_blank: bool,
     layout = typed.layout
     key_header = layout.header[typed.schema.key]
     if usable and not key_was_blank:
-        return RowRef(key_header=key_header, key=key, row=row)
+        return RowRef(key_header, key, row)
     cell = cell or _raw_cells(typed)
     anchor = tuple((layout.header[c.field], str(cell(row, c.field)))
                    for c in typed.schema.columns
@@ -211,8 +211,7 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
             colour = None
             if col.coloured and row in colour_of and isinstance(colour_of[row], str):
                 colour = colour_of[row] or None
-            plan.cells.append(CellWrite(tab=tab, ref=ref, header=layout.header[fname], old=old, new=new,
-                                        colour=colour, rule=rule))
+            plan.cells.append(CellWrite(tab, ref, layout.header[fname], old, new, colour, rule))
         if rk := state_key[row]:
             fps = dict(state.get(rk))
             fps.update(adopt.get(row, {}))
@@ -269,7 +268,6 @@ def _plan_state(state: StateTab, updates: dict[str, dict[str, str]], plan: Write
         text = encode(fps)
         if rk in state.raw:
             row, old = state.raw[rk]
-            plan.cells.append(CellWrite(tab=TITLE, ref=RowRef(key_header=HEADERS[0], key=rk, row=row),
-                                        header=HEADERS[1], old=old, new=text))
+            plan.cells.append(CellWrite(TITLE, RowRef(HEADERS[0], rk, row), HEADERS[1], old, text))
         else:
-            plan.appends.append(RowAppend(tab=TITLE, values=((HEADERS[0], rk), (HEADERS[1], text))))
+            plan.appends.append(RowAppend(TITLE, ((HEADERS[0], rk), (HEADERS[1], text))))

@@ -50,7 +50,7 @@ class Snapshot:
     title: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RowRef:
     """How to find a row again after people moved things.
 
@@ -66,9 +66,14 @@ class RowRef:
     anchor: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CellWrite:
-    """Set one cell, found by row key and column header, if it still holds ``old``."""
+    """Set one cell, found by row key and column header, if it still holds ``old``.
+
+    Not frozen, nor are :class:`RowRef` and :class:`RowAppend` (treat all three as values:
+    nothing changes one once made). A frozen dataclass sets each field through
+    ``object.__setattr__``, which made building one cost 1.2 µs instead of 0.2 µs, and a
+    first run at 100k case rows builds over 600,000 of them (#15)."""
 
     tab: str
     ref: RowRef
@@ -79,7 +84,7 @@ class CellWrite:
     rule: str = ""  # rule IDs behind the value, for the dry-run listing and the audit trail
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RowAppend:
     """Add a row at the bottom of a tab (values by header; headers not in the tab are dropped)."""
 
