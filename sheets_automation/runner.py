@@ -149,6 +149,7 @@ def run_once(backend: Backend, config: Config, sheet: SpreadsheetConfig, job_nam
         return _run_once(backend, config, sheet, job_names, now, dry_run, log, on_applied, services)
 
 
+RUN_GC_THRESHOLDS = (2_000_000, 10, 100)  # see _fewer_collections
 _GC_LOCK = threading.Lock()
 _GC_RUNS = [0, None]  # runs under way, the thresholds before the first of them
 
@@ -160,14 +161,15 @@ def _fewer_collections():
     A run makes millions of small objects that live until it ends (cells, writes, rows), and
     with the default thresholds the collector walks them over and over: a tenth of a workbook
     run's CPU and a fifth of a Google run's at 100k rows (docs/benchmarks.md, "Garbage
-    collection"). Young objects are still collected, every 50,000 allocations instead of
-    700; the oldest are left for after the run, when the thresholds are restored (by the
-    last of concurrent runs).
+    collection"). Young objects are still collected, every 2,000,000 allocations instead of
+    700 (a run at 100k rows: one collection; peak RSS no higher, as its objects are not
+    garbage until it ends); the oldest are left for after the run, when the thresholds are
+    restored (by the last of concurrent runs).
     """
     with _GC_LOCK:
         if _GC_RUNS[0] == 0:
             _GC_RUNS[1] = gc.get_threshold()
-            gc.set_threshold(50_000, 50, 100)
+            gc.set_threshold(*RUN_GC_THRESHOLDS)
         _GC_RUNS[0] += 1
     try:
         yield
