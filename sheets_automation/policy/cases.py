@@ -106,7 +106,13 @@ def _record_promises(t: Timeline, context: dict, situation: str) -> Timeline:
     used = SITUATIONS.get(situation, ())
     new = [k for k in PROMISES if k in used and k not in t.promises  # recorded once: formatted once
            and context.get(k) is not None and not pd.isna(context[k])]
-    return t.promised({k: pd.Timestamp(context[k]).isoformat(timespec="seconds") for k in new}) if new else t
+    return t.promised({k: _iso(context[k]) for k in new}) if new else t
+
+
+def _iso(value) -> str:
+    """An instant as ``2025-03-16T00:00:00+08:00`` (as a datetime: 2.9 µs; Timestamp.isoformat 4.5 µs)."""
+    stamp = value if type(value) is pd.Timestamp else pd.Timestamp(value)
+    return stamp.to_pydatetime(warn=False).isoformat(timespec="seconds")
 
 
 def _ship_by(v: CaseView, reship_requested: pd.Series | None, p: Policy) -> pd.Series:
