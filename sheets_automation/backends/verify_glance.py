@@ -16,6 +16,7 @@ on it as before.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 
 from ..a1 import column_letter
 from .base import Grid, trim_rows
@@ -51,7 +52,7 @@ def glance(f: Grid, key_header: str, items: list, added: list) -> Glance | None:
     column, or this write gave rows their IDs (the key column is not the one re-read, so only
     the whole tab tells whether rows moved)."""
     k = _TabIndex(f).col(key_header)
-    if k is None or any(c == k for _r, c, *_ in items):
+    if k is None or k in map(itemgetter(1), items):
         return None
     rows = [r for r, *_ in added]
     return Glance(k, len(f.rows), (min(rows), max(rows)) if rows else None)
