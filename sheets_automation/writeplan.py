@@ -195,14 +195,14 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     rules = out.rules
     # by row, looked up once per tab rather than cell by cell
     colour_of = as_dict(colours) if colours is not None else {}
-    rule_of = as_dict(rules) if rules is not None else {}
+    rule_of = as_dict(rules[rules.notna()].astype(str)) if rules is not None else {}  # blank rule: no entry
     key_of, usable_of, raw_key_of = as_dict(keys), as_dict(usable), as_dict(raw_keys)
     column_of = {c.field: c for c in schema.columns}
     state_updates: dict[str, dict[str, str]] = {}
     timeline = out.timeline
     for row in sorted(set(per_row) | set(adopt) | {r for r in timeline if r in usable_of} | set(created)):
         changes = per_row.get(row, [])
-        rule = str(rule_of[row]) if row in rule_of and pd.notna(rule_of[row]) else ""
+        rule = rule_of.get(row, "")
         if row in created:
             plan.appends.append(_new_row(typed, row, changes, colour_of.get(row), created[row] or rule, cell))
         ref = _ref(typed, row, key_of[row], bool(usable_of[row]), raw_key_of[row] == "", cell)
