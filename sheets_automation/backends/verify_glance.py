@@ -3,10 +3,11 @@
 Proving that a write landed where it was meant needs three things of the tab as it is now
 (:func:`.verify.landed_as_meant`): its header row, its key column down to the last row
 re-read, and the rows the write appended. That is a few columns' worth of cells, where the
-whole tab after a first run at 100k case rows is about 60 MB of replies, most of it the
-messages just written. So the verification reads those cells first (:func:`glance`), lays
-them out as a tab whose other cells are blank (:func:`glanced`), and reads a tab whole only
-when that look cannot prove it: something moved, or the tab has no key column.
+whole tab after a first run holds every message just written. So the verification reads
+those cells first (:func:`glance`), lays them out as a tab whose other cells are blank
+(:func:`glanced`), and reads a tab whole only when that look does not prove it: something
+moved. A tab no look can prove (no key column, or this write gave rows their IDs) is read
+whole in the same request.
 
 The look proves no more than the whole tab would: the cells it holds are the tab's own,
 so when they show every write landed, so does the whole tab (and the same function
