@@ -195,7 +195,7 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     rules = out.rules
     # by row, looked up once per tab rather than cell by cell
     colour_of = as_dict(colours) if colours is not None else {}
-    rule_of = as_dict(rules[rules.notna()].astype(str)) if rules is not None else {}  # blank rule: no entry
+    rule_of = as_dict(rules[rules.notna()].astype(str)) if rules is not None else {}  # NA: no entry
     key_of, usable_of, raw_key_of = as_dict(keys), as_dict(usable), as_dict(raw_keys)
     column_of = {c.field: c for c in schema.columns}
     state_updates: dict[str, dict[str, str]] = {}
