@@ -192,8 +192,9 @@ class GoogleSheetsBackend:
             return result
         read, self._read = self._read, None  # a later apply settles only on what this one proves
         self._clean = True  # no fallback (a tab learnt again, a refused write) happened
-        if self._meta is None or read is None or plan.new_tabs or any(r.title not in read for r in plan.reports):
-            read = None  # nothing to compare with, or a tab is created: no settled claim
+        if (self._meta is None or read is None or plan.new_tabs or any(r.title not in read for r in plan.reports)
+                or self.version_probe is None):
+            read = None  # nothing to compare with, a tab is created, or no probe: no settled claim to make
         if self._meta is None:  # apply without a read first: one extra metadata read
             self._relearn_tabs()
             result.api_calls += 1
