@@ -56,6 +56,11 @@ def test_next_change_is_the_earliest_deadline_or_due_soon_threshold_after_now():
     assert stamps_in(["due 2025-03-09", "10:00 sharp"], utc) == []  # a date and a time from two cells are no stamp
     assert stamps_in(["2025-03-09 10:00", "2025-03-08 09:00 and 2025-03-09 10:00"], utc) == [
         datetime(2025, 3, 9, 10, 0, tzinfo=utc), datetime(2025, 3, 8, 9, 0, tzinfo=utc)]  # each once, in order
+    assert stamps_in(["at 12:00, then 2025-03-09 10:00:30 (x:2025-03-10 11:00)2025-03-11 12:00"], utc) == [
+        datetime(2025, 3, 9, 10, 0, tzinfo=utc), datetime(2025, 3, 10, 11, 0, tzinfo=utc),
+        datetime(2025, 3, 11, 12, 0, tzinfo=utc)]  # stamps among other colons, back to back
+    assert stamps_in(["2025-03-09 10:0012-01-01 10:00"], utc) == [
+        datetime(2025, 3, 9, 10, 0, tzinfo=utc)]  # a second stamp overlapping the first is not one
 
 
 def rules_runs(path):
