@@ -197,26 +197,36 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     colour_of = as_dict(colours) if colours is not None else {}
     rule_of = as_dict(rules[rules.notna()].astype(str)) if rules is not None else {}  # NA: no entry
     key_of, usable_of, raw_key_of = as_dict(keys), as_dict(usable), as_dict(raw_keys)
-    column_of = {c.field: c for c in schema.columns}
+    header_of = layout.header
+    coloured = {c.field for c in schema.columns if c.coloured}
+    fill_if_blank = {c.field for c in schema.columns if c.fill_if_blank}
+    key_header = header_of[schema.key]
     state_updates: dict[str, dict[str, str]] = {}
-    timeline = out.timeline
+    timeline, memo_field = out.timeline, out.memo_field
     for row in sorted(set(per_row) | set(adopt) | {r for r in timeline if r in usable_of} | set(created)):
         changes = per_row.get(row, [])
         rule = rule_of.get(row, "")
+        colour = colour_of.get(row)
+        colour = (colour or None) if isinstance(colour, str) else None
         if row in created:
             plan.appends.append(_new_row(typed, row, changes, colour_of.get(row), created[row] or rule, cell))
-        ref = _ref(typed, row, key_of[row], bool(usable_of[row]), raw_key_of[row] == "", cell)
-        for fname, old, new in changes if row not in created else ():
-            col = column_of[fname]
-            colour = None
-            if col.coloured and row in colour_of and isinstance(colour_of[row], str):
-                colour = colour_of[row] or None
-            plan.cells.append(CellWrite(tab, ref, layout.header[fname], old, new, colour, rule))
+        elif usable_of[row] and raw_key_of[row] != "":
+            ref = RowRef(key_header, key_of[row], row)
+            for fname, old, new in changes:
+                plan.cells.append(CellWrite(tab, ref, header_of[fname], old, new, colour if fname in coloured else None, rule))
+        else:
+            ref = _ref(typed, row, key_of[row], bool(usable_of[row]), raw_key_of[row] == "", cell)
+            for fname, old, new in changes:
+                plan.cells.append(CellWrite(tab, ref, header_of[fname], old, new, colour if fname in coloured else None, rule))
         if rk := state_key[row]:
-            fps = dict(state.get(rk))
-            fps.update(adopt.get(row, {}))
+            fps = dict(before := state.get(rk))
+            adopted = adopt.get(row, {})
+            fps.update(adopted)
+            memo_written = memo_field in adopted
             for fname, _old, new in changes:
-                if column_of[fname].fill_if_blank:
+                if fname == memo_field:
+                    memo_written = True
+                if fname in fill_if_blank:
                     continue
                 if new == "":
                     fps.pop(fname, None)
@@ -224,8 +234,9 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
                     fps[fname] = fingerprint(new)
             if row in timeline:
                 fps[TIMELINE] = timeline[row]
-            _pair_memo(fps, out, row, changes, adopt.get(row, {}))
-            if fps != state.get(rk):
+            if memo_written:
+                _pair_memo(fps, out, row)
+            if fps != before:
                 state_updates[rk] = fps
     _plan_state(state, state_updates, plan)
     for values in out.appends:
@@ -234,15 +245,14 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
     return kept
 
 
-def _pair_memo(fps: dict, out: TabOutput, row: int, changes: list[tuple[str, str, str]], adopted: dict) -> None:
+def _pair_memo(fps: dict, out: TabOutput, row: int) -> None:
     """``~m`` is recorded with the fingerprint of ``out.memo_field`` (messages.memo): whenever
-    that fingerprint is written, ``~m`` is set to the hash its new text came from, or removed."""
-    name = out.memo_field
-    if name in adopted or any(f == name for f, _old, _new in changes):
-        if row in out.memo and name in fps:
-            fps[MEMO] = out.memo[row]
-        else:
-            fps.pop(MEMO, None)
+    that fingerprint is written (adopted or changed), ``~m`` is set to the hash its new text
+    came from, or removed."""
+    if row in out.memo and out.memo_field in fps:
+        fps[MEMO] = out.memo[row]
+    else:
+        fps.pop(MEMO, None)
 
 
 def _new_row(typed: TypedTab, row: int, changes: list[tuple[str, str, str]], colour: object,
