@@ -14,8 +14,11 @@ alert. Texts are ``str.format`` templates filled per flagged row from ``values``
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from functools import lru_cache
+from string import Formatter
 
 import numpy as np
 import pandas as pd
@@ -79,7 +82,35 @@ def _texts(template: str, values: dict[str, np.ndarray], idx: np.ndarray) -> lis
     if not names:
         return [template] * len(idx)
     cols = [_take(values[n], idx) for n in names]
-    return [template.format(**dict(zip(names, row))) for row in zip(*cols)]
+    positional = _positional(template, tuple(names))
+    if positional is None:
+        return [template.format(**dict(zip(names, row))) for row in zip(*cols)]
+    return [positional.format(*row) for row in zip(*cols)]
+
+
+@lru_cache(maxsize=1024)
+def _positional(template: str, names: tuple[str, ...]) -> str | None:
+    """``template`` with its named fields numbered by their place in ``names``
+    (``"{days} days"`` → ``"{0} days"``), so that each row formats from a tuple: a third of
+    the time of building keyword arguments per row (#15). None when a field names nothing in
+    ``names``, nests fields in its format spec or is malformed: the row is then formatted by
+    name, as before (and fails the same way)."""
+    place = {n: i for i, n in enumerate(names)}
+    out = []
+    try:
+        parsed = list(Formatter().parse(template))
+    except ValueError:  # unbalanced braces
+        return None
+    for literal, name, spec, conversion in parsed:
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is None:
+            continue
+        head = re.match(r"[^.\[]*", name).group(0)
+        if head not in place or "{" in (spec or ""):
+            return None
+        out.append("{" + str(place[head]) + name[len(head):] + (f"!{conversion}" if conversion else "")
+                   + (f":{spec}" if spec else "") + "}")
+    return "".join(out)
 
 
 def _take(values: np.ndarray | pd.Series, idx: np.ndarray) -> np.ndarray:
