@@ -64,8 +64,8 @@ class _TabIndex:
             return []
         if key_header not in self._keys:
             idx: dict[str, list[int]] = {}
-            for r in range(2, len(self.grid.rows) + 1):
-                idx.setdefault(self.grid.cell(r, c).strip(), []).append(r)
+            for r, cells in enumerate(self.grid.rows[1:], start=2):
+                idx.setdefault(cells[c - 1].strip() if c <= len(cells) else "", []).append(r)
             self._keys[key_header] = idx
         return self._keys[key_header].get(key.strip(), [])
 
@@ -138,12 +138,13 @@ def place(plan: WritePlan, grids: dict[str, Grid]) -> Placed:
         if col is None:
             out.skipped.append(f"{describe(w)}: the column is gone")
             continue
-        merged = index.merged_range(row, col)
-        if merged:  # a merged block shows one value over several rows: never write into one
+        if grid.merged and (merged := index.merged_range(row, col)):
+            # a merged block shows one value over several rows: never write into one
             out.skipped.append(f"{describe(w)}: the cell is in merged range {merged}; unmerge {merged} "
                                "so the automation can write it")
             continue
-        if grid.cell(row, col) != w.old:
+        cells = grid.rows[row - 1] if row <= len(grid.rows) else ()  # Grid.cell, inlined
+        if (cells[col - 1] if col <= len(cells) else "") != w.old:
             out.skipped.append(f"{describe(w)}: someone edited the cell meanwhile; left as they wrote it")
             continue
         out.cells.setdefault(w.tab, []).append((row, col, w.new, w.colour))
