@@ -91,6 +91,8 @@ MEMO = "~m"  # reserved field: hash of the inputs the row's message was rendered
 
 def stored_timeline(state: "StateTab", key: str) -> tuple[object | None, bool]:
     """(the row's stored timeline value or None, whether its entry was unreadable JSON)."""
+    if key not in state.raw:  # a row the automation never recorded (a first run: every row)
+        return None, False
     entry = state.get(key)
     text = state.raw.get(key, (0, ""))[1].strip()
     unreadable = bool(text) and not entry and text != "{}"
