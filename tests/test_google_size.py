@@ -106,12 +106,14 @@ def test_chunks_pack_ranges_in_order_under_the_limit(items, fit, expected):
     assert all(len(json.dumps(c)) <= one * fit for c in chunks)
 
 
-CELL = st.one_of(st.text(max_size=30), st.sampled_from(['"', "\\", "\n", "\x00", "中文", "😀", "é"]),
-                 st.integers(-10 ** 12, 10 ** 12), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+TEXT = st.one_of(st.text(max_size=30), st.sampled_from(['"', "\\", "\n", "\x00", "\x7f", "\u2028", "中文", "😀", "é"]))
+CELL = st.one_of(TEXT, st.integers(-10 ** 12, 10 ** 12), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
                  st.none())
 RANGES = st.lists(st.builds(lambda title, rows, major: {"range": "'" + title.replace("'", "''") + f"'!B7:E{6 + len(rows)}",
                                                   "majorDimension": major, "values": rows},
-                            st.text(min_size=1, max_size=12), st.lists(st.lists(CELL, max_size=4), min_size=1, max_size=3),
+                            st.text(min_size=1, max_size=12),
+                            st.lists(st.lists(CELL, max_size=4), min_size=1, max_size=3)  # a report's numbers
+                            | st.lists(st.lists(TEXT, max_size=4), min_size=1, max_size=3),  # cells: text only
                             st.sampled_from([Dimension.rows, "COLUMNS"])),
                   max_size=25)
 
