@@ -21,6 +21,7 @@ Colour precedence red > orange > yellow > blue > green > grey (:mod:`.findings`)
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -101,12 +102,18 @@ PROMISES = ("reply_by", "ship_by", "expected_date")
 
 def _record_promises(t: Timeline, context: dict, situation: str) -> Timeline:
     """Record in the timeline each promise date the row's message makes (first time only)."""
+    new = [k for k in _promises_of(situation) if k not in t.promises  # recorded once: formatted once
+           and context.get(k) is not None and not pd.isna(context[k])]
+    return t.promised({k: _iso(context[k]) for k in new}) if new else t
+
+
+@lru_cache(maxsize=None)
+def _promises_of(situation: str) -> tuple[str, ...]:
+    """The ``PROMISES`` a situation's message uses (worked out once per situation, not per row)."""
     from ..messages.situations import SITUATIONS  # data only: which variables a message uses
 
     used = SITUATIONS.get(situation, ())
-    new = [k for k in PROMISES if k in used and k not in t.promises  # recorded once: formatted once
-           and context.get(k) is not None and not pd.isna(context[k])]
-    return t.promised({k: _iso(context[k]) for k in new}) if new else t
+    return tuple(k for k in PROMISES if k in used)
 
 
 def _iso(value) -> str:
