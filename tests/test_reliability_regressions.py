@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import gc
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -86,3 +87,25 @@ def test_init_on_a_new_workbook_with_no_tabs_to_create_raises_a_one_line_error_n
     except SheetsAutomationError:
         return
     assert (tmp_path / "new.xlsx").exists()
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it():
+    """A run holds young collections back while it works and hands what it leaves to the
+    oldest generation (runner._fewer_collections); afterwards the thresholds are the
+    caller's again, nothing stays frozen, and objects the caller froze itself (gc.freeze,
+    as before forking workers) are not thawed by the run."""
+    api = FakeSheetsAPI()
+    api.add_spreadsheet(SID, "Found", TZ, tabs(), row_count=20)
+    before = gc.get_threshold()
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        run_once(open_google_backend(SID, session=api.session(), sleep=lambda s: None), CONFIG, SHEET, ["rules"], NOW)
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() > frozen * 0.9, "the caller's frozen objects were thawed"  # (a few die)
+    finally:
+        gc.unfreeze()
+    result = run_once(open_google_backend(SID, session=api.session(), sleep=lambda s: None), CONFIG, SHEET,
+                      ["rules", "messages"], NOW)
+    assert result.applied is not None and result.applied.written, "a run that writes"
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
