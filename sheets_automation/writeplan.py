@@ -210,12 +210,9 @@ def plan_tab(typed: TypedTab, out: TabOutput, state: StateTab, plan: WritePlan, 
         colour = (colour or None) if isinstance(colour, str) else None
         if row in created:
             plan.appends.append(_new_row(typed, row, changes, colour_of.get(row), created[row] or rule, cell))
-        elif usable_of[row] and raw_key_of[row] != "":
-            ref = RowRef(key_header, key_of[row], row)
-            for fname, old, new in changes:
-                plan.cells.append(CellWrite(tab, ref, header_of[fname], old, new, colour if fname in coloured else None, rule))
-        else:
-            ref = _ref(typed, row, key_of[row], bool(usable_of[row]), raw_key_of[row] == "", cell)
+        else:  # a row with its own key is found by it (_ref's first case, without the call)
+            ref = (RowRef(key_header, key_of[row], row) if usable_of[row] and raw_key_of[row] != ""
+                   else _ref(typed, row, key_of[row], bool(usable_of[row]), raw_key_of[row] == "", cell))
             for fname, old, new in changes:
                 plan.cells.append(CellWrite(tab, ref, header_of[fname], old, new, colour if fname in coloured else None, rule))
         if rk := state_key[row]:
