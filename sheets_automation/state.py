@@ -94,7 +94,7 @@ def stored_timeline(state: "StateTab", key: str) -> tuple[object | None, bool]:
     if key not in state.raw:  # a row the automation never recorded (a first run: every row)
         return None, False
     entry = state.get(key)
-    text = state.raw.get(key, (0, ""))[1].strip()
+    text = state.raw[key][1].strip()
     unreadable = bool(text) and not entry and text != "{}"
     return entry.get(TIMELINE), unreadable
 
@@ -102,9 +102,10 @@ def stored_timeline(state: "StateTab", key: str) -> tuple[object | None, bool]:
 def encode(fps: dict) -> str:
     """A row's entry as the state tab holds it: compact JSON, the keys of every object in
     order (orjson: the same text as ``json.dumps(…, separators=(",", ":"), sort_keys=True)``
-    for ASCII, a tenth of the CPU; other text is kept as UTF-8 rather than ``\\u`` escapes,
-    which parses the same). Entries are compared as parsed objects, never as text, so an
-    entry written before the timeline's promises were sorted reads the same."""
+    for ASCII other than DEL, a tenth of the CPU; DEL and other text are kept as they are
+    rather than ``\\u`` escapes, which parses the same). Entries are compared as parsed
+    objects, never as text, so an entry written before the timeline's promises were sorted
+    reads the same."""
     return orjson.dumps(fps, option=orjson.OPT_SORT_KEYS).decode()
 
 
